@@ -1,0 +1,1 @@
+"""journeykit's benchmarks: ratios against baselines measured in the same process."""

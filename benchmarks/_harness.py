@@ -1,0 +1,75 @@
+"""A tiny timing harness: every figure is printed next to a baseline run in the same process.
+
+Absolute numbers on a shared machine are noise; ratios between two loops that ran
+seconds apart on the same interpreter are not. Nothing here ever fails on speed.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Best seconds per operation over several repeats of a timed loop."""
+
+    name: str
+    seconds_per_op: float
+
+    @property
+    def ops_per_second(self) -> float:
+        return 1.0 / self.seconds_per_op if self.seconds_per_op else float("inf")
+
+
+def measure(
+    name: str,
+    fn: Callable[[], object],
+    ops_per_call: int = 1,
+    *,
+    repeat: int = 5,
+    min_seconds: float = 0.2,
+) -> Timing:
+    """Time ``fn``: calibrate a loop count to ``min_seconds``, keep the best of ``repeat``.
+
+    ``ops_per_call`` says how many operations (events, evaluations) one call performs,
+    so the result is per operation.
+    """
+    fn()  # warm caches, compile templates, fill lazy tables
+    loops = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds / 4 or loops >= 1 << 24:
+            break
+        loops *= 2
+    best = float("inf")
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            for _ in range(loops):
+                fn()
+            best = min(best, time.perf_counter() - start)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return Timing(name, best / (loops * ops_per_call))
+
+
+def report(title: str, timings: Sequence[Timing], *, baseline: str, unit: str = "op") -> None:
+    """Print a table of per-op times and ratios to the named ``baseline`` timing."""
+    base = next(t for t in timings if t.name == baseline)
+    print(f"\n{title}")
+    print(f"  {'implementation':<36} {unit + 's/s':>14} {'us/' + unit:>10} {'x ' + baseline:>18}")
+    for t in timings:
+        ratio = t.seconds_per_op / base.seconds_per_op
+        print(
+            f"  {t.name:<36} {t.ops_per_second:>14,.0f} {t.seconds_per_op * 1e6:>10.2f}"
+            f" {ratio:>17.2f}x"
+        )
