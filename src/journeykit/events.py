@@ -1,0 +1,254 @@
+"""The standard event types, their documented properties and how they read aloud.
+
+Hosts may send any snake_case event type; the ones named here have a documented meaning
+that presets and journeys rely on, and their properties are checked when present:
+
+=================  ============================================================
+type               properties (all optional; others may be added freely)
+=================  ============================================================
+signed_up          ``source``
+subscribed         ``channel`` (email, sms, push, in_app), ``source``
+unsubscribed       ``channel``, ``reason``
+product_viewed     ``product_id``, ``name``, ``price``, ``currency``, ``url``
+added_to_cart      ``product_id``, ``name``, ``quantity``, ``price``, ``currency``
+checkout_started   ``cart_id``, ``value``, ``currency``, ``items``
+order_placed       ``order_id``, ``value``, ``currency``, ``items``
+order_refunded     ``order_id``, ``value``, ``currency``
+message_opened     ``message_id``, ``journey``, ``step``, ``channel``
+message_clicked    ``message_id``, ``journey``, ``step``, ``channel``, ``url``
+review_submitted   ``product_id``, ``rating`` (1-5)
+referral_made      ``referred_customer_id``
+back_in_stock      ``product_id``, ``name``
+=================  ============================================================
+
+Money values (``value``, ``price``) are non-negative decimals, given as JSON numbers or,
+better, strings (``"499.00"``) so no binary rounding creeps in; ``currency`` is an ISO 4217
+code. ``items`` is a list of objects with ``product_id``, ``name``, ``quantity``, ``price``.
+
+>>> check_properties("order_placed", {"value": "12.50", "currency": "EUR"})
+>>> check_properties("order_placed", {"value": "-3", "currency": "EUR"})
+Traceback (most recent call last):
+  ...
+ValueError: order_placed property 'value' must be a non-negative decimal such as '12.50' (got '-3')
+>>> check_properties("wishlist_shared", {"anything": [1, 2]})  # not standard: free properties
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from babel.numbers import is_currency
+
+__all__ = [
+    "SIGNED_UP",
+    "SUBSCRIBED",
+    "UNSUBSCRIBED",
+    "PRODUCT_VIEWED",
+    "ADDED_TO_CART",
+    "CHECKOUT_STARTED",
+    "ORDER_PLACED",
+    "ORDER_REFUNDED",
+    "MESSAGE_OPENED",
+    "MESSAGE_CLICKED",
+    "REVIEW_SUBMITTED",
+    "REFERRAL_MADE",
+    "BACK_IN_STOCK",
+    "STANDARD_EVENT_TYPES",
+    "check_properties",
+    "noun",
+    "parse_money",
+]
+
+SIGNED_UP: Final = "signed_up"
+SUBSCRIBED: Final = "subscribed"
+UNSUBSCRIBED: Final = "unsubscribed"
+PRODUCT_VIEWED: Final = "product_viewed"
+ADDED_TO_CART: Final = "added_to_cart"
+CHECKOUT_STARTED: Final = "checkout_started"
+ORDER_PLACED: Final = "order_placed"
+ORDER_REFUNDED: Final = "order_refunded"
+MESSAGE_OPENED: Final = "message_opened"
+MESSAGE_CLICKED: Final = "message_clicked"
+REVIEW_SUBMITTED: Final = "review_submitted"
+REFERRAL_MADE: Final = "referral_made"
+BACK_IN_STOCK: Final = "back_in_stock"
+
+_MONEY = "money"
+_CURRENCY = "currency"
+_TEXT = "text"
+_CHANNEL = "channel"
+_COUNT = "count"
+_RATING = "rating"
+_ITEMS = "items"
+
+# property name -> kind, per standard type. The kinds are checked by _CHECKS below.
+_SPECS: Final[Mapping[str, Mapping[str, str]]] = {
+    SIGNED_UP: {"source": _TEXT},
+    SUBSCRIBED: {"channel": _CHANNEL, "source": _TEXT},
+    UNSUBSCRIBED: {"channel": _CHANNEL, "reason": _TEXT},
+    PRODUCT_VIEWED: {
+        "product_id": _TEXT,
+        "name": _TEXT,
+        "price": _MONEY,
+        "currency": _CURRENCY,
+        "url": _TEXT,
+    },
+    ADDED_TO_CART: {
+        "product_id": _TEXT,
+        "name": _TEXT,
+        "quantity": _COUNT,
+        "price": _MONEY,
+        "currency": _CURRENCY,
+    },
+    CHECKOUT_STARTED: {"cart_id": _TEXT, "value": _MONEY, "currency": _CURRENCY, "items": _ITEMS},
+    ORDER_PLACED: {"order_id": _TEXT, "value": _MONEY, "currency": _CURRENCY, "items": _ITEMS},
+    ORDER_REFUNDED: {"order_id": _TEXT, "value": _MONEY, "currency": _CURRENCY},
+    MESSAGE_OPENED: {"message_id": _TEXT, "journey": _TEXT, "step": _TEXT, "channel": _CHANNEL},
+    MESSAGE_CLICKED: {
+        "message_id": _TEXT,
+        "journey": _TEXT,
+        "step": _TEXT,
+        "channel": _CHANNEL,
+        "url": _TEXT,
+    },
+    REVIEW_SUBMITTED: {"product_id": _TEXT, "rating": _RATING},
+    REFERRAL_MADE: {"referred_customer_id": _TEXT},
+    BACK_IN_STOCK: {"product_id": _TEXT, "name": _TEXT},
+}
+
+STANDARD_EVENT_TYPES: Final[frozenset[str]] = frozenset(_SPECS)
+"""The event types journeykit documents; any other snake_case type is allowed too."""
+
+_ITEM_SPEC: Final[Mapping[str, str]] = {
+    "product_id": _TEXT,
+    "sku": _TEXT,
+    "name": _TEXT,
+    "quantity": _COUNT,
+    "price": _MONEY,
+}
+
+_CHANNELS: Final = ("email", "sms", "push", "in_app")
+
+
+def parse_money(value: object) -> Decimal | None:
+    """Read a money amount given as a JSON number or decimal string; None if it is not one.
+
+    >>> parse_money("499.00"), parse_money(12), parse_money("twelve"), parse_money(True)
+    (Decimal('499.00'), Decimal('12'), None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        return None
+    try:
+        amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _problem(kind: str, value: object) -> str | None:
+    """What is wrong with ``value`` for a property of ``kind``, or None if it is fine."""
+    if kind == _MONEY:
+        amount = parse_money(value)
+        if amount is None or amount < 0:
+            return "must be a non-negative decimal such as '12.50'"
+    elif kind == _CURRENCY:
+        if not isinstance(value, str) or not is_currency(value):
+            return "must be an ISO 4217 currency code such as 'EUR' or 'SEK'"
+    elif kind == _TEXT:
+        if not isinstance(value, str):
+            return "must be a string"
+    elif kind == _CHANNEL:
+        if value not in _CHANNELS:
+            return f"must be one of {', '.join(_CHANNELS)}"
+    elif kind == _COUNT:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return "must be a non-negative whole number"
+    elif kind == _RATING:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
+            return "must be a number from 1 to 5"
+    elif kind == _ITEMS and not isinstance(value, list):
+        return "must be a list of objects with product_id, name, quantity, price"
+    return None
+
+
+def check_properties(event_type: str, properties: Mapping[str, Any]) -> None:
+    """Check a standard event's documented properties; other types and properties pass.
+
+    Raises ``ValueError`` naming the event type, the property, what it must be and what it
+    got. :class:`journeykit.models.Event` calls this when it is built.
+    """
+    spec = _SPECS.get(event_type)
+    if spec is None:
+        return
+    for name, kind in spec.items():
+        if name in properties and properties[name] is not None:
+            value = properties[name]
+            message = _problem(kind, value)
+            if message is not None:
+                raise ValueError(f"{event_type} property {name!r} {message} (got {value!r})")
+            if kind == _ITEMS:
+                _check_items(event_type, value)
+
+
+def _check_items(event_type: str, items: list[Any]) -> None:
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValueError(
+                f"{event_type} property 'items[{index}]' must be an object with product_id, "
+                f"name, quantity, price (got {item!r})"
+            )
+        for name, kind in _ITEM_SPEC.items():
+            if item.get(name) is not None:
+                message = _problem(kind, item[name])
+                if message is not None:
+                    raise ValueError(
+                        f"{event_type} property 'items[{index}].{name}' {message} "
+                        f"(got {item[name]!r})"
+                    )
+
+
+_NOUNS: Final[Mapping[str, str]] = {
+    SIGNED_UP: "sign-ups",
+    SUBSCRIBED: "subscriptions",
+    UNSUBSCRIBED: "unsubscriptions",
+    PRODUCT_VIEWED: "product views",
+    ADDED_TO_CART: "cart additions",
+    CHECKOUT_STARTED: "checkouts started",
+    ORDER_PLACED: "orders",
+    ORDER_REFUNDED: "refunds",
+    MESSAGE_OPENED: "message opens",
+    MESSAGE_CLICKED: "message clicks",
+    REVIEW_SUBMITTED: "reviews",
+    REFERRAL_MADE: "referrals",
+    BACK_IN_STOCK: "back-in-stock events",
+}
+
+_SINGULAR: Final[Mapping[str, str]] = {
+    SIGNED_UP: "sign-up",
+    SUBSCRIBED: "subscription",
+    UNSUBSCRIBED: "unsubscription",
+    PRODUCT_VIEWED: "product view",
+    ADDED_TO_CART: "cart addition",
+    CHECKOUT_STARTED: "checkout started",
+    ORDER_PLACED: "order",
+    ORDER_REFUNDED: "refund",
+    MESSAGE_OPENED: "message open",
+    MESSAGE_CLICKED: "message click",
+    REVIEW_SUBMITTED: "review",
+    REFERRAL_MADE: "referral",
+    BACK_IN_STOCK: "back-in-stock event",
+}
+
+
+def noun(event_type: str, *, plural: bool = True) -> str:
+    """How an event type reads in a sentence, for conditions' readable text.
+
+    >>> noun("order_placed"), noun("order_placed", plural=False), noun("wishlist_shared")
+    ('orders', 'order', "'wishlist_shared' events")
+    """
+    table = _NOUNS if plural else _SINGULAR
+    if event_type in table:
+        return table[event_type]
+    return f"{event_type!r} event{'s' if plural else ''}"
