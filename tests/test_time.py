@@ -1,0 +1,1052 @@
+"""Tests for journeykit.time: durations, DST, quiet hours and anniversaries.
+
+The DST cases use the 2026 changes:
+
+- Europe/Stockholm: spring gap 2026-03-29 02:00 -> 03:00 (at 01:00 UTC),
+  autumn fold 2026-10-25 03:00 -> 02:00 (at 01:00 UTC).
+- America/New_York: spring gap 2026-03-08 02:00 -> 03:00 (at 07:00 UTC),
+  autumn fold 2026-11-01 02:00 -> 01:00 (at 06:00 UTC).
+
+The property tests check :func:`shift` against a reference built another way: month
+arithmetic with ``calendar.monthrange``, day arithmetic with ordinals, and wall-time
+resolution by trying every offset the zone uses nearby and scanning minute by minute
+through gaps.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from dateutil.tz import datetime_exists
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from journeykit._errors import InvalidInputError
+from journeykit.time import (
+    Duration,
+    in_quiet_hours,
+    local_date,
+    next_anniversary,
+    next_local_time,
+    parse_duration,
+    parse_time_of_day,
+    quiet_end,
+    require_aware,
+    resolve_local,
+    shift,
+    zone,
+)
+
+UTC = timezone.utc
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NEW_YORK = ZoneInfo("America/New_York")
+HOUR = timedelta(hours=1)
+
+PROPERTY_ZONES = [
+    "Europe/Stockholm",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "UTC",
+    "Pacific/Apia",
+]
+
+# (zone, spring-forward date, fall-back date, UTC instant of the spring gap,
+#  UTC instant where the fold's wall times are first reached)
+DST_2026 = [
+    pytest.param(
+        STOCKHOLM,
+        date(2026, 3, 29),
+        date(2026, 10, 25),
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        time(2, 30),
+        id="Europe/Stockholm",
+    ),
+    pytest.param(
+        NEW_YORK,
+        date(2026, 3, 8),
+        date(2026, 11, 1),
+        datetime(2026, 3, 8, 7, 0, tzinfo=UTC),
+        time(1, 30),
+        id="America/New_York",
+    ),
+]
+
+
+def local(z: ZoneInfo, day: date, hour: int, minute: int = 0, fold: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=z, fold=fold)
+
+
+def wall(dt: datetime, z: ZoneInfo) -> tuple[date, time]:
+    moved = dt.astimezone(UTC).astimezone(z)
+    return moved.date(), moved.time()
+
+
+def utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC)
+
+
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    # Subtracting in UTC: two datetimes sharing a tzinfo subtract by wall time.
+    return utc(end) - utc(start)
+
+
+# ---------------------------------------------------------------------------------------
+# Zones and aware datetimes
+# ---------------------------------------------------------------------------------------
+
+
+def test_zone_resolves_names_and_caches_them() -> None:
+    assert zone("Europe/Stockholm") is zone("Europe/Stockholm")
+    assert zone("Europe/Stockholm") == STOCKHOLM
+
+
+@pytest.mark.parametrize("tz", [STOCKHOLM, UTC, timezone(timedelta(hours=5, minutes=30))])
+def test_zone_passes_zone_objects_through(tz: ZoneInfo | timezone) -> None:
+    assert zone(tz) is tz
+
+
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus_Mons", "", "Europe", "../etc/passwd", "/etc/localtime", "localtime"]
+)
+def test_unknown_zone_is_rejected_naming_it(name: str) -> None:
+    with pytest.raises(InvalidInputError, match="IANA name") as info:
+        zone(name)
+    assert repr(name) in str(info.value)
+
+
+def test_zone_rejects_other_types() -> None:
+    with pytest.raises(InvalidInputError, match=r"tz must be .*\(got int 3\)"):
+        zone(3)  # type: ignore[arg-type]  # deliberately wrong
+
+
+def test_require_aware_returns_aware_values() -> None:
+    value = local(STOCKHOLM, date(2026, 5, 4), 9)
+    assert require_aware(value, "at") is value
+
+
+def test_require_aware_rejects_naive_naming_the_field() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        require_aware(datetime(2026, 5, 4, 9, 0), "event.at")
+    message = str(info.value)
+    assert message.startswith("event.at must be timezone-aware")
+    assert "naive 2026-05-04T09:00:00" in message
+    assert "tzinfo=ZoneInfo('Europe/Stockholm')" in message
+
+
+def test_require_aware_rejects_dates() -> None:
+    with pytest.raises(InvalidInputError, match=r"at must be a timezone-aware datetime \(got date"):
+        require_aware(date(2026, 5, 4), "at")  # type: ignore[arg-type]  # deliberately wrong
+
+
+NAIVE = datetime(2026, 5, 4, 9, 0)
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: shift(NAIVE, "1d", STOCKHOLM), "instant"),
+        (lambda: local_date(NAIVE, STOCKHOLM), "instant"),
+        (lambda: next_local_time(NAIVE, "09:00", STOCKHOLM), "after"),
+        (lambda: next_anniversary(NAIVE, "1990-05-17", "09:00", STOCKHOLM), "after"),
+        (lambda: quiet_end(NAIVE, ("21:00", "08:00"), STOCKHOLM), "at"),
+        (lambda: in_quiet_hours(NAIVE, ("21:00", "08:00"), STOCKHOLM), "at"),
+    ],
+)
+def test_every_function_rejects_naive_datetimes_naming_the_argument(
+    call: object, field: str
+) -> None:
+    assert callable(call)
+    with pytest.raises(InvalidInputError, match=rf"^{field} must be timezone-aware"):
+        call()
+
+
+def test_local_date() -> None:
+    late = datetime(2026, 5, 4, 23, 30, tzinfo=UTC)
+    assert local_date(late, "Europe/Stockholm") == date(2026, 5, 5)
+    assert local_date(late, "America/New_York") == date(2026, 5, 4)
+
+
+# ---------------------------------------------------------------------------------------
+# Durations: parsing and text
+# ---------------------------------------------------------------------------------------
+
+DAY = 86_400
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30s", Duration(seconds=30)),
+        ("30m", Duration(seconds=1800)),
+        ("12h", Duration(seconds=12 * 3600)),
+        ("3d", Duration(days=3)),
+        ("2w", Duration(days=14)),
+        ("1mo", Duration(months=1)),
+        ("1y", Duration(months=12)),
+        ("1d12h", Duration(days=1, seconds=12 * 3600)),
+        ("1y2mo3w4d5h6m7s", Duration(14, 25, 5 * 3600 + 6 * 60 + 7)),
+        ("-1d12h", Duration(days=-1, seconds=-12 * 3600)),
+        ("-30m", Duration(seconds=-1800)),
+        ("+3d", Duration(days=3)),
+        ("1d-1h", Duration(days=1, seconds=-3600)),
+        ("-1d+12h", Duration(days=-1, seconds=12 * 3600)),
+        ("1mo-1d+1h", Duration(months=1, days=-1, seconds=3600)),
+        ("0s", Duration()),
+        ("0d", Duration()),
+        ("-0d", Duration()),
+        ("007d", Duration(days=7)),
+        ("90m", Duration(seconds=5400)),
+        ("P1Y2M3W4DT5H6M7S", Duration(14, 25, 5 * 3600 + 6 * 60 + 7)),
+        ("PT90M", Duration(seconds=5400)),
+        ("P1M2D", Duration(months=1, days=2)),
+        ("P2W", Duration(days=14)),
+        ("P1W3D", Duration(days=10)),
+        ("PT36H", Duration(seconds=36 * 3600)),
+        ("P1DT12H", Duration(days=1, seconds=12 * 3600)),
+        ("-P1D", Duration(days=-1)),
+        ("-P1MT1S", Duration(months=-1, seconds=-1)),
+        ("PT0S", Duration()),
+        ("P0D", Duration()),
+    ],
+)
+def test_parse_duration_reads_every_documented_form(text: str, expected: Duration) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "3 days",
+        "3",
+        "d",
+        "-",
+        "+",
+        "1d-",
+        "3D",
+        "1H",
+        "1M",
+        "1x",
+        "1.5h",
+        "1,5h",
+        " 3d",
+        "3d ",
+        "1d 12h",
+        "3d\n",
+        "1d1d",
+        "12h1d",
+        "1m1mo",
+        "p1d",
+        "P",
+        "PT",
+        "-P",
+        "P1DT",
+        "P1H",
+        "PT1D",
+        "P1.5D",
+        "PT1.5S",
+        "PT0,5S",
+        "P-1D",
+        "P1D2M",
+        "PT1H1H",
+        "\u0663d",  # ARABIC-INDIC DIGIT THREE: \d would take it without re.ASCII
+        "1" * 200 + "d",
+    ],
+)
+def test_parse_duration_rejects_nonsense_naming_input_and_forms(text: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        parse_duration(text)
+    message = str(info.value)
+    assert message.startswith("duration must look like '30m', '12h', '3d', '2w', '1mo', '1y'")
+    assert "ISO 8601" in message
+    assert message.endswith(f"(got {text!r})")
+
+
+def test_parse_duration_rejects_absurd_sizes() -> None:
+    with pytest.raises(InvalidInputError, match=r"at most 10000 years .*\(got '10001y'\)"):
+        parse_duration("10001y")
+
+
+@pytest.mark.parametrize("value", [3600, 1.5, None, timedelta(days=1)])
+def test_parse_duration_rejects_other_types(value: object) -> None:
+    with pytest.raises(InvalidInputError, match=rf"\(got {type(value).__name__} "):
+        parse_duration(value)  # type: ignore[arg-type]  # deliberately wrong
+
+
+def test_parse_duration_passes_a_duration_through() -> None:
+    d = Duration(days=3)
+    assert parse_duration(d) is d
+
+
+def test_parse_duration_caches_text() -> None:
+    assert parse_duration("45d") is parse_duration("45d")
+
+
+@pytest.mark.parametrize(
+    ("duration", "text"),
+    [
+        (Duration(), "0s"),
+        (Duration(seconds=1800), "30m"),
+        (Duration(seconds=5400), "1h30m"),
+        (Duration(seconds=12 * 3600), "12h"),
+        (Duration(seconds=3661), "1h1m1s"),
+        (Duration(days=3), "3d"),
+        (Duration(days=14), "2w"),
+        (Duration(days=10), "10d"),
+        (Duration(months=1), "1mo"),
+        (Duration(months=12), "1y"),
+        (Duration(months=18), "18mo"),
+        (Duration(months=1, days=2), "1mo2d"),
+        (Duration(months=-1, days=-2, seconds=-60), "-1mo2d1m"),
+        (Duration(days=1, seconds=-3600), "1d-1h"),
+        (Duration(days=-1, seconds=3600), "-1d+1h"),
+        (Duration(months=1, days=-1, seconds=1), "1mo-1d+1s"),
+    ],
+)
+def test_duration_text_is_canonical(duration: Duration, text: str) -> None:
+    assert str(duration) == text
+    assert parse_duration(text) == duration
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"days": 1.5}, {"months": True}, {"seconds": "1"}, {"days": 3_660_001}]
+)
+def test_duration_rejects_bad_parts(kwargs: dict[str, object]) -> None:
+    name = next(iter(kwargs))
+    with pytest.raises(InvalidInputError, match=rf"^Duration\.{name} must be an integer"):
+        Duration(**kwargs)  # type: ignore[arg-type]  # deliberately wrong
+
+
+def test_duration_arithmetic() -> None:
+    d = parse_duration("1mo2d3h")
+    assert -d == Duration(-1, -2, -3 * 3600)
+    assert d + parse_duration("1d") == Duration(1, 3, 3 * 3600)
+    assert d - d == Duration()
+    negated = -d
+    assert -negated == d
+    assert d
+    assert not Duration()
+    assert Duration().is_zero
+    assert not d.is_zero
+    # A calendar day is not 24 hours.
+    assert Duration(days=1) != Duration(seconds=DAY)
+    assert Duration(days=7) == parse_duration("1w")
+    with pytest.raises(TypeError):
+        d + timedelta(days=1)  # type: ignore[operator]  # deliberately wrong
+
+
+def test_duration_is_immutable_and_hashable() -> None:
+    d = Duration(days=1)
+    with pytest.raises(AttributeError):
+        d.days = 2  # type: ignore[misc]  # frozen on purpose
+    assert {d: "x"}[parse_duration("1d")] == "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "low_hours", "high_hours"),
+    [
+        ("90m", 1.5, 1.5),
+        ("-90m", -1.5, -1.5),
+        ("1d", 21, 27),
+        ("-1d", -27, -21),
+        ("7d", 7 * 24 - 3, 7 * 24 + 3),
+        ("1mo", 28 * 24 - 3, 31 * 24 + 3),
+        ("1y", 362 * 24 - 3, 369 * 24 + 3),
+        ("-1y", -369 * 24 - 3, -362 * 24 + 3),
+    ],
+)
+def test_duration_elapsed_bounds(text: str, low_hours: float, high_hours: float) -> None:
+    d = parse_duration(text)
+    assert d.min_seconds() == low_hours * 3600
+    assert d.max_seconds() == high_hours * 3600
+    assert (-d).min_seconds() == -d.max_seconds()
+
+
+def test_one_month_across_autumn_change_lasts_more_than_31_days() -> None:
+    # Why max_seconds() allows for the offset change: October has 31 days plus an hour.
+    start = local(STOCKHOLM, date(2026, 10, 1), 9)
+    end = shift(start, "1mo", STOCKHOLM)
+    assert elapsed(start, end) == timedelta(days=31, hours=1)
+    assert elapsed(start, end).total_seconds() <= parse_duration("1mo").max_seconds()
+
+
+# ---------------------------------------------------------------------------------------
+# Durations in pydantic models
+# ---------------------------------------------------------------------------------------
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    wait: Duration
+    timeout: Duration | None = None
+
+
+def test_pydantic_field_accepts_text_and_durations() -> None:
+    # Typed code passes a Duration; data (and model_validate) may hold the text.
+    assert Step(wait=Duration(days=2)).wait == Duration(days=2)
+    assert Step.model_validate({"wait": "1d12h"}).wait == Duration(days=1, seconds=12 * 3600)
+    assert Step.model_validate_json('{"wait": "PT90M"}').wait == Duration(seconds=5400)
+
+
+def test_pydantic_field_dumps_canonical_text_and_round_trips() -> None:
+    step = Step.model_validate({"wait": "P1M14D", "timeout": "-PT1H"})
+    assert step.model_dump_json() == '{"wait":"1mo2w","timeout":"-1h"}'
+    assert step.model_dump(mode="json") == {"wait": "1mo2w", "timeout": "-1h"}
+    assert step.model_dump() == {"wait": "1mo2w", "timeout": "-1h"}
+    assert Step.model_validate_json(step.model_dump_json()) == step
+    assert Step.model_validate(step.model_dump()) == step
+
+
+def test_pydantic_field_reports_bad_text_clearly() -> None:
+    with pytest.raises(ValidationError) as info:
+        Step.model_validate({"wait": "3 days"})
+    (error,) = info.value.errors()
+    assert error["loc"] == ("wait",)
+    assert error["type"] == "duration_parsing"
+    assert "'3 days'" in error["msg"]
+    assert "'30m', '12h', '3d'" in error["msg"]
+
+
+@pytest.mark.parametrize("value", [3600, 1.5, {"days": 1}])
+def test_pydantic_field_rejects_other_types(value: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        Step(wait=value)  # type: ignore[arg-type]  # deliberately wrong
+    (error,) = info.value.errors()
+    assert error["type"] == "duration_type"
+    assert type(value).__name__ in error["msg"]
+
+
+def test_pydantic_json_schema_is_a_patterned_string() -> None:
+    for mode in ("validation", "serialization"):
+        schema = Step.model_json_schema(mode=mode)["properties"]["wait"]
+        assert schema["type"] == "string"
+        assert "3d" in schema["examples"]
+        assert "calendar" in schema["description"]
+        pattern = re.compile(schema["pattern"])
+        for example in schema["examples"]:
+            assert pattern.fullmatch(example)
+            parse_duration(example)
+        assert not pattern.fullmatch("3 days")
+
+
+# ---------------------------------------------------------------------------------------
+# DST: calendar days keep the wall time, hours keep elapsed time
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("z", "spring", "autumn", "gap_utc", "fold_time"), DST_2026)
+def test_wait_one_day_across_dst_keeps_the_local_time(
+    z: ZoneInfo, spring: date, autumn: date, gap_utc: datetime, fold_time: time
+) -> None:
+    for change, length in ((spring, 23), (autumn, 25)):
+        start = local(z, change - timedelta(days=1), 9)
+        end = shift(start, "1d", z)
+        assert wall(end, z) == (change, time(9, 0))
+        assert elapsed(start, end) == timedelta(hours=length)
+        # and back again
+        assert shift(end, "-1d", z) == start
+
+
+@pytest.mark.parametrize(("z", "spring", "autumn", "gap_utc", "fold_time"), DST_2026)
+def test_wait_24_hours_across_dst_keeps_elapsed_time(
+    z: ZoneInfo, spring: date, autumn: date, gap_utc: datetime, fold_time: time
+) -> None:
+    spring_end = shift(local(z, spring - timedelta(days=1), 9), "24h", z)
+    assert wall(spring_end, z) == (spring, time(10, 0))
+    autumn_end = shift(local(z, autumn - timedelta(days=1), 9), "24h", z)
+    assert wall(autumn_end, z) == (autumn, time(8, 0))
+    assert shift(autumn_end, "-24h", z) == local(z, autumn - timedelta(days=1), 9)
+
+
+@pytest.mark.parametrize(("z", "spring", "autumn", "gap_utc", "fold_time"), DST_2026)
+def test_gap_resolves_to_the_first_valid_instant(
+    z: ZoneInfo, spring: date, autumn: date, gap_utc: datetime, fold_time: time
+) -> None:
+    for minute in (0, 1, 30, 59):
+        resolved = resolve_local(datetime.combine(spring, time(2, minute)), z)
+        assert utc(resolved) == gap_utc
+        assert wall(resolved, z) == (spring, time(3, 0))
+        assert resolved.tzinfo is z
+    # A day-long wait that lands in the gap does the same.
+    landed = shift(local(z, spring - timedelta(days=1), 2, 30), "1d", z)
+    assert utc(landed) == gap_utc
+    # Either side of the gap is untouched.
+    assert wall(resolve_local(datetime.combine(spring, time(1, 59)), z), z)[1] == time(1, 59)
+    assert wall(resolve_local(datetime.combine(spring, time(3, 0)), z), z)[1] == time(3, 0)
+
+
+@pytest.mark.parametrize(("z", "spring", "autumn", "gap_utc", "fold_time"), DST_2026)
+def test_fold_resolves_to_the_first_occurrence(
+    z: ZoneInfo, spring: date, autumn: date, gap_utc: datetime, fold_time: time
+) -> None:
+    naive = datetime.combine(autumn, fold_time)
+    resolved = resolve_local(naive, z)
+    first = naive.replace(tzinfo=z, fold=0)
+    second = naive.replace(tzinfo=z, fold=1)
+    assert elapsed(first, second) == HOUR
+    assert utc(resolved) == utc(first)
+    assert resolved.fold == 0
+    landed = shift(local(z, autumn - timedelta(days=1), fold_time.hour, 30), "1d", z)
+    assert utc(landed) == utc(first)
+    # From the second occurrence, a day later is the ordinary next-day wall time.
+    after_second = shift(second, "1d", z)
+    assert wall(after_second, z) == (autumn + timedelta(days=1), fold_time)
+
+
+def test_resolve_local_rejects_aware_values() -> None:
+    with pytest.raises(InvalidInputError, match="naive_local must be a naive datetime"):
+        resolve_local(local(STOCKHOLM, date(2026, 5, 4), 9), STOCKHOLM)
+
+
+def test_lord_howe_half_hour_dst() -> None:
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    # 2026-10-04 02:00 -> 02:30 (+10:30 -> +11:00)
+    resolved = resolve_local(datetime(2026, 10, 4, 2, 10), lord_howe)
+    assert wall(resolved, lord_howe) == (date(2026, 10, 4), time(2, 30))
+    start = datetime(2026, 10, 3, 9, 0, tzinfo=lord_howe)
+    assert elapsed(start, shift(start, "1d", lord_howe)) == timedelta(hours=23, minutes=30)
+
+
+# ---------------------------------------------------------------------------------------
+# DST: local times of day and quiet hours
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("z", "spring", "autumn", "gap_utc", "fold_time"), DST_2026)
+def test_next_local_time_on_a_gap_day(
+    z: ZoneInfo, spring: date, autumn: date, gap_utc: datetime, fold_time: time
+) -> None:
+    found = next_local_time(local(z, spring, 0, 15), "02:30", z)
+    assert utc(found) == gap_utc
+    # Once past the gap, the next 02:30 is tomorrow's, which exists.
+    found = next_local_time(local(z, spring, 3, 10), "02:30", z)
+    assert wall(found, z) == (spring + timedelta(days=1), time(2, 30))
+    # At the gap end itself the gap's reading is still due ("at or after").
+    assert next_local_time(gap_utc, "02:30", z) == gap_utc
+
+
+@pytest.mark.parametrize(("z", "spring", "autumn", "gap_utc", "fold_time"), DST_2026)
+def test_next_local_time_on_a_fold_day(
+    z: ZoneInfo, spring: date, autumn: date, gap_utc: datetime, fold_time: time
+) -> None:
+    first = datetime.combine(autumn, fold_time).replace(tzinfo=z, fold=0)
+    second = first.replace(fold=1)
+    text = fold_time.strftime("%H:%M")
+    found = next_local_time(local(z, autumn, 0, 0), text, z)
+    assert utc(found) == utc(first)
+    # Inside the repeated hour, before the second reading: take the second reading.
+    found = next_local_time(utc(second) - timedelta(minutes=10), text, z)
+    assert utc(found) == utc(second)
+    # Past both readings: tomorrow.
+    found = next_local_time(utc(second) + timedelta(minutes=10), text, z)
+    assert wall(found, z) == (autumn + timedelta(days=1), fold_time)
+
+
+def test_next_local_time_today_tomorrow_and_exact() -> None:
+    start = local(STOCKHOLM, date(2026, 5, 4), 7, 15)
+    assert next_local_time(start, "09:00", STOCKHOLM) == local(STOCKHOLM, date(2026, 5, 4), 9)
+    late = local(STOCKHOLM, date(2026, 5, 4), 9, 1)
+    assert next_local_time(late, "09:00", STOCKHOLM) == local(STOCKHOLM, date(2026, 5, 5), 9)
+    exact = local(STOCKHOLM, date(2026, 5, 4), 9)
+    assert next_local_time(exact, "09:00", STOCKHOLM) == exact
+    # A UTC instant in, a Stockholm time out.
+    found = next_local_time(
+        datetime(2026, 5, 4, 7, 30, tzinfo=UTC), time(9, 30), "Europe/Stockholm"
+    )
+    assert found == datetime(2026, 5, 4, 9, 30, tzinfo=STOCKHOLM)
+    assert found.tzinfo is STOCKHOLM
+
+
+QUIET = ("21:00", "08:00")
+
+
+@pytest.mark.parametrize(("z", "spring", "autumn", "gap_utc", "fold_time"), DST_2026)
+def test_quiet_end_across_dst_nights(
+    z: ZoneInfo, spring: date, autumn: date, gap_utc: datetime, fold_time: time
+) -> None:
+    for change, hours in ((spring, 8), (autumn, 10)):
+        at = local(z, change - timedelta(days=1), 23)
+        end = quiet_end(at, QUIET, z)
+        assert wall(end, z) == (change, time(8, 0))
+        assert elapsed(at, end) == timedelta(hours=hours)
+        assert not in_quiet_hours(end, QUIET, z)
+    # Quiet hours that end inside the gap end when the gap does.
+    at = local(z, spring - timedelta(days=1), 23)
+    assert utc(quiet_end(at, ("22:00", "02:30"), z)) == gap_utc
+
+
+def test_quiet_end_in_the_repeated_hour_is_not_pushed_a_day() -> None:
+    # New York, 2026-11-01: 01:00-02:00 happens twice. Quiet hours end at 01:30.
+    window = ("22:00", "01:30")
+    first_end = quiet_end(local(NEW_YORK, date(2026, 10, 31), 23), window, NEW_YORK)
+    assert utc(first_end) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT
+    # At 01:00 EST (the second pass) the clock says 01:00 again: quiet until 01:30 EST.
+    second_pass = datetime(2026, 11, 1, 1, 0, tzinfo=NEW_YORK, fold=1)
+    assert in_quiet_hours(second_pass, window, NEW_YORK)
+    end = quiet_end(second_pass, window, NEW_YORK)
+    assert utc(end) == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EST
+
+
+def test_quiet_end_outside_quiet_hours_returns_at_itself() -> None:
+    at = local(STOCKHOLM, date(2026, 5, 4), 12)
+    assert quiet_end(at, QUIET, STOCKHOLM) is at
+    assert quiet_end(at, ("12:00", "12:00"), STOCKHOLM) is at  # start == end: no quiet hours
+    assert not in_quiet_hours(at, ("12:00", "12:00"), STOCKHOLM)
+
+
+@pytest.mark.parametrize(
+    ("clock", "quiet", "end"),
+    [
+        (time(20, 59), False, None),
+        (time(21, 0), True, (date(2026, 5, 5), time(8, 0))),
+        (time(23, 59), True, (date(2026, 5, 5), time(8, 0))),
+        (time(0, 0), True, (date(2026, 5, 4), time(8, 0))),
+        (time(7, 59, 59), True, (date(2026, 5, 4), time(8, 0))),
+        (time(8, 0), False, None),
+    ],
+)
+def test_quiet_hours_spanning_midnight(
+    clock: time, quiet: bool, end: tuple[date, time] | None
+) -> None:
+    at = datetime.combine(date(2026, 5, 4), clock, tzinfo=STOCKHOLM)
+    assert in_quiet_hours(at, QUIET, STOCKHOLM) is quiet
+    result = quiet_end(at, QUIET, STOCKHOLM)
+    assert (wall(result, STOCKHOLM) if quiet else None) == end
+
+
+def test_quiet_hours_within_a_day() -> None:
+    window = (time(13, 0), "14:00")
+    lunch = local(STOCKHOLM, date(2026, 5, 4), 13, 30)
+    assert in_quiet_hours(lunch, window, STOCKHOLM)
+    assert quiet_end(lunch, window, STOCKHOLM) == local(STOCKHOLM, date(2026, 5, 4), 14)
+    assert not in_quiet_hours(local(STOCKHOLM, date(2026, 5, 4), 22), window, STOCKHOLM)
+
+
+@pytest.mark.parametrize(
+    ("window", "message"),
+    [
+        (("21:00",), "quiet hours must be a (start, end) pair"),
+        (("21:00", "08:00", "09:00"), "quiet hours must be a (start, end) pair"),
+        ("21:00-08:00", "quiet hours must be a (start, end) pair"),
+        (("9pm", "08:00"), "quiet hours start must be a 24-hour local time"),
+        (("21:00", 8), "quiet hours end must be a local time"),
+        (("21:00", time(8, tzinfo=UTC)), "quiet hours end must be a local wall time"),
+    ],
+)
+def test_bad_quiet_windows_are_rejected(window: object, message: str) -> None:
+    at = local(STOCKHOLM, date(2026, 5, 4), 12)
+    with pytest.raises(InvalidInputError) as info:
+        quiet_end(at, window, STOCKHOLM)  # type: ignore[arg-type]  # deliberately wrong
+    assert str(info.value).startswith(message)
+
+
+# ---------------------------------------------------------------------------------------
+# Times of day
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("09:00", time(9, 0)),
+        ("9:00", time(9, 0)),
+        ("00:00", time(0, 0)),
+        ("21:30", time(21, 30)),
+        ("23:59:59", time(23, 59, 59)),
+    ],
+)
+def test_parse_time_of_day(text: str, expected: time) -> None:
+    assert parse_time_of_day(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "9", "9:0", "24:00", "12:60", "12:00:60", "9am", " 09:00", "09.00", "T09:00"]
+)
+def test_parse_time_of_day_rejects_nonsense(text: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        parse_time_of_day(text)
+    message = str(info.value)
+    assert message.startswith("time_of_day must be a 24-hour local time 'HH:MM' or 'HH:MM:SS'")
+    assert message.endswith(f"(got {text!r})")
+
+
+def test_parse_time_of_day_rejects_other_types() -> None:
+    with pytest.raises(InvalidInputError, match=r"\(got int 9\)"):
+        parse_time_of_day(9)  # type: ignore[arg-type]  # deliberately wrong
+
+
+# ---------------------------------------------------------------------------------------
+# Calendar arithmetic
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "expected"),
+    [
+        (date(2026, 1, 31), "1mo", date(2026, 2, 28)),
+        (date(2028, 1, 31), "1mo", date(2028, 2, 29)),
+        (date(2026, 1, 30), "1mo", date(2026, 2, 28)),
+        (date(2026, 5, 31), "1mo", date(2026, 6, 30)),
+        (date(2026, 3, 31), "-1mo", date(2026, 2, 28)),
+        (date(2028, 3, 31), "-1mo", date(2028, 2, 29)),
+        (date(2026, 1, 31), "1mo1d", date(2026, 3, 1)),
+        (date(2026, 1, 15), "1mo20d", date(2026, 3, 7)),
+        (date(2026, 3, 7), "-1mo20d", date(2026, 1, 15)),
+        (date(2028, 2, 29), "1y", date(2029, 2, 28)),
+        (date(2028, 2, 29), "4y", date(2032, 2, 29)),
+        (date(2028, 2, 29), "-1y", date(2027, 2, 28)),
+        (date(2026, 12, 31), "2mo", date(2027, 2, 28)),
+        (date(2026, 1, 1), "P1Y2M3D", date(2027, 3, 4)),
+        (date(2026, 2, 28), "1d", date(2026, 3, 1)),
+        (date(2028, 2, 28), "1d", date(2028, 2, 29)),
+        (date(2026, 12, 25), "2w", date(2027, 1, 8)),
+    ],
+)
+def test_calendar_steps(start: date, duration: str, expected: date) -> None:
+    instant = local(STOCKHOLM, start, 9)
+    assert wall(shift(instant, duration, STOCKHOLM), STOCKHOLM) == (expected, time(9, 0))
+
+
+def test_negative_durations_mirror_positive_ones() -> None:
+    start = local(STOCKHOLM, date(2026, 3, 20), 9, 15)
+    for text in ["1d", "3w", "1mo2d", "1mo20d12h", "1y", "90m", "1d-1h"]:
+        d = parse_duration(text)
+        assert shift(shift(start, d, STOCKHOLM), -d, STOCKHOLM) == start, text
+
+
+def test_month_end_clamping_does_not_invert() -> None:
+    # Documented: Jan 31 + 1mo = Feb 28, and Feb 28 - 1mo = Jan 28.
+    start = local(STOCKHOLM, date(2026, 1, 31), 9)
+    there = shift(start, "1mo", STOCKHOLM)
+    assert wall(shift(there, "-1mo", STOCKHOLM), STOCKHOLM) == (date(2026, 1, 28), time(9, 0))
+
+
+def test_mixed_signs_and_exact_parts() -> None:
+    start = local(STOCKHOLM, date(2026, 5, 4), 9)
+    assert wall(shift(start, "1d-1h", STOCKHOLM), STOCKHOLM) == (date(2026, 5, 5), time(8, 0))
+    assert shift(start, "0s", STOCKHOLM) == start
+    assert shift(start, Duration(), "UTC").tzinfo is zone("UTC")
+
+
+def test_shift_reports_leaving_the_calendar() -> None:
+    with pytest.raises(InvalidInputError, match="must stay within years 1 to 9999"):
+        shift(datetime(9999, 12, 31, tzinfo=UTC), "1mo", "UTC")
+    with pytest.raises(InvalidInputError, match="must stay within years 1 to 9999"):
+        shift(datetime(9999, 12, 31, tzinfo=UTC), "1d", "UTC")
+
+
+def test_shift_normalises_wall_times_that_do_not_exist() -> None:
+    # 02:30 on the spring date written with fold=0 means the instant 01:30 UTC (03:30 CEST).
+    imaginary = datetime(2026, 3, 29, 2, 30, tzinfo=STOCKHOLM)
+    assert wall(shift(imaginary, "1d", STOCKHOLM), STOCKHOLM) == (date(2026, 3, 30), time(3, 30))
+
+
+# ---------------------------------------------------------------------------------------
+# Anniversaries
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (datetime(2026, 1, 10, 12, 0), datetime(2026, 2, 28, 9, 0)),
+        (datetime(2027, 2, 28, 8, 0), datetime(2027, 2, 28, 9, 0)),
+        (datetime(2027, 2, 28, 10, 0), datetime(2028, 2, 29, 9, 0)),
+        (datetime(2028, 2, 28, 10, 0), datetime(2028, 2, 29, 9, 0)),
+        (datetime(2028, 2, 29, 9, 0), datetime(2028, 2, 29, 9, 0)),
+        (datetime(2028, 3, 1, 0, 0), datetime(2029, 2, 28, 9, 0)),
+    ],
+)
+def test_february_29_birthdays(after: datetime, expected: datetime) -> None:
+    found = next_anniversary(after.replace(tzinfo=STOCKHOLM), "1996-02-29", "09:00", STOCKHOLM)
+    assert found == expected.replace(tzinfo=STOCKHOLM)
+
+
+def test_birthday_later_today_or_already_past() -> None:
+    birthday = date(1990, 5, 17)
+    morning = local(STOCKHOLM, date(2026, 5, 17), 8)
+    assert next_anniversary(morning, birthday, "09:00", STOCKHOLM) == local(
+        STOCKHOLM, date(2026, 5, 17), 9
+    )
+    evening = local(STOCKHOLM, date(2026, 5, 17), 18)
+    assert next_anniversary(evening, birthday, "09:00", STOCKHOLM) == local(
+        STOCKHOLM, date(2027, 5, 17), 9
+    )
+    exact = local(STOCKHOLM, date(2026, 5, 17), 9)
+    assert next_anniversary(exact, birthday, "09:00", STOCKHOLM) == exact
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        date(1990, 5, 17),
+        datetime(1990, 5, 17, 23, 59),
+        datetime(1990, 5, 17, 0, 0, tzinfo=UTC),
+        "1990-05-17",
+        "--05-17",
+    ],
+)
+def test_anniversary_date_forms(value: date | datetime | str) -> None:
+    after = local(STOCKHOLM, date(2026, 1, 1), 0)
+    found = next_anniversary(after, value, time(10, 0), "Europe/Stockholm")
+    assert found == local(STOCKHOLM, date(2026, 5, 17), 10)
+
+
+def test_anniversary_across_new_year_and_in_a_gap() -> None:
+    new_years_eve = local(STOCKHOLM, date(2026, 12, 31), 23)
+    found = next_anniversary(new_years_eve, "2000-12-31", "09:00", STOCKHOLM)
+    assert found == local(STOCKHOLM, date(2027, 12, 31), 9)
+    spring = next_anniversary(local(STOCKHOLM, date(2026, 1, 1), 0), "--03-29", "02:30", STOCKHOLM)
+    assert utc(spring) == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["1990-02-30", "17/05/1990", "1990-5-17", "--13-01", 19900517])
+def test_bad_anniversary_dates_are_rejected(value: object) -> None:
+    after = local(STOCKHOLM, date(2026, 1, 1), 0)
+    with pytest.raises(InvalidInputError) as info:
+        next_anniversary(after, value, "09:00", STOCKHOLM)  # type: ignore[arg-type]
+    message = str(info.value)
+    assert message.startswith("date must be a date, a datetime or an ISO date")
+    assert repr(value) in message
+
+
+# ---------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------
+
+
+def ref_add_months(naive: datetime, months: int) -> datetime:
+    year, month0 = divmod(naive.year * 12 + naive.month - 1 + months, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return naive.replace(year=year, month=month0 + 1, day=min(naive.day, last))
+
+
+def ref_add_days(naive: datetime, days: int) -> datetime:
+    return datetime.combine(date.fromordinal(naive.toordinal() + days), naive.time())
+
+
+def ref_resolve(naive: datetime, z: ZoneInfo) -> datetime:
+    as_utc = naive.replace(tzinfo=UTC)
+    offsets = {(as_utc + timedelta(hours=h)).astimezone(z).utcoffset() for h in range(-30, 31, 3)}
+    candidates = sorted(as_utc - off for off in offsets if off is not None)
+    matches = [u for u in candidates if u.astimezone(z).replace(tzinfo=None) == naive]
+    if matches:
+        return matches[0].astimezone(z)  # the earliest: a fold's first occurrence
+    # In a gap: walk forward a minute at a time to the first instant showing a later time.
+    u = candidates[0].replace(second=0, microsecond=0)
+    while u.astimezone(z).replace(tzinfo=None) <= naive:
+        u += timedelta(minutes=1)
+    return u.astimezone(z)
+
+
+def ref_shift(instant: datetime, d: Duration, z: ZoneInfo) -> datetime:
+    exact = timedelta(seconds=d.seconds)
+    if not d.months and not d.days:
+        return (utc(instant) + exact).astimezone(z)
+    if (d.months or d.days or d.seconds) < 0:
+        naive = (utc(instant) + exact).astimezone(z).replace(tzinfo=None)
+        return ref_resolve(ref_add_months(ref_add_days(naive, d.days), d.months), z)
+    naive = utc(instant).astimezone(z).replace(tzinfo=None)
+    resolved = ref_resolve(ref_add_days(ref_add_months(naive, d.months), d.days), z)
+    return (utc(resolved) + exact).astimezone(z)
+
+
+def _transitions() -> list[tuple[str, datetime]]:
+    """Every UTC-offset change in the property zones, 2020-2030, as the local wall time
+    (before the change) at which it happens."""
+    found = []
+    for name in PROPERTY_ZONES:
+        z = ZoneInfo(name)
+        day = date(2020, 1, 1)
+        previous = datetime.combine(day, time(12), tzinfo=z).utcoffset()
+        while day < date(2031, 1, 1):
+            day += timedelta(days=1)
+            offset = datetime.combine(day, time(12), tzinfo=z).utcoffset()
+            if offset != previous:
+                # Bisect the UTC minute between the two noons where the offset changes.
+                low = utc(datetime.combine(day - timedelta(days=1), time(12), tzinfo=z))
+                high = utc(datetime.combine(day, time(12), tzinfo=z))
+                while high - low > timedelta(minutes=1):
+                    middle = low + (high - low) / 2
+                    if middle.astimezone(z).utcoffset() == previous:
+                        low = middle
+                    else:
+                        high = middle
+                assert previous is not None
+                # tzdata changes offsets on whole minutes
+                at = high.replace(second=0, microsecond=0)
+                found.append((name, (at + previous).replace(tzinfo=None)))
+            previous = offset
+    return found
+
+
+TRANSITIONS = _transitions()
+
+zone_names = st.sampled_from(PROPERTY_ZONES)
+plain_instants = st.datetimes(
+    min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+)
+
+
+@st.composite
+def instants_near_changes(draw: st.DrawFn) -> tuple[datetime, str, int]:
+    """An instant `days` days before a DST change, at a wall time near the change's, so
+    that a shift by `days` lands in or near its gap or fold."""
+    name, change = draw(st.sampled_from(TRANSITIONS))
+    days = draw(st.integers(-40, 40))
+    near = timedelta(seconds=draw(st.integers(-90 * 60, 90 * 60)))
+    fold = draw(st.integers(0, 1))
+    start = change + near - timedelta(days=days)
+    return start.replace(tzinfo=ZoneInfo(name), fold=fold), name, days
+
+
+durations = st.one_of(
+    st.builds(
+        Duration,
+        months=st.integers(-30, 30),
+        days=st.integers(-800, 800),
+        seconds=st.integers(-(10**7), 10**7),
+    ),
+    st.builds(Duration, months=st.integers(-30, 30)),
+    st.builds(Duration, days=st.integers(-60, 60)),
+    st.builds(Duration, seconds=st.integers(-(10**6), 10**6)),
+)
+
+all_durations = st.builds(
+    Duration,
+    months=st.integers(-120_000, 120_000),
+    days=st.integers(-3_660_000, 3_660_000),
+    seconds=st.integers(-316_224_000_000, 316_224_000_000),
+)
+
+
+@st.composite
+def shift_cases(draw: st.DrawFn) -> tuple[datetime, Duration, str]:
+    if draw(st.booleans()):
+        return draw(plain_instants), draw(durations), draw(zone_names)
+    instant, name, days = draw(instants_near_changes())
+    seconds = draw(st.sampled_from([0, 0, 0, 1, -1, 60, -1800, 3600, -3600]))
+    months = draw(st.sampled_from([0, 0, 0, 0, 0, 0, 1, -1, 12]))
+    return instant, Duration(months=months, days=days, seconds=seconds), name
+
+
+@given(all_durations)
+def test_property_duration_text_round_trips(d: Duration) -> None:
+    text = str(d)
+    assert parse_duration(text) == d
+    assert re.fullmatch(Step.model_json_schema()["properties"]["wait"]["pattern"], text)
+
+
+@given(st.text(alphabet="0123456789+-PTYMWDHSymowdhs.", max_size=14))
+def test_property_json_schema_pattern_agrees_with_the_parser(text: str) -> None:
+    assume(all(len(run) <= 3 for run in re.findall(r"\d+", text)))
+    pattern = Step.model_json_schema()["properties"]["wait"]["pattern"]
+    try:
+        parse_duration(text)
+    except InvalidInputError:
+        accepted = False
+    else:
+        accepted = True
+    assert accepted == (re.fullmatch(pattern, text) is not None)
+
+
+@given(shift_cases())
+def test_property_shift_matches_an_independent_reference(
+    case: tuple[datetime, Duration, str],
+) -> None:
+    instant, d, name = case
+    z = ZoneInfo(name)
+    result = shift(instant, d, name)
+    expected = ref_shift(instant, d, z)
+    assert utc(result) == utc(expected)
+    assert result.utcoffset() == expected.utcoffset()
+    assert result.replace(tzinfo=None) == expected.replace(tzinfo=None)
+
+
+@given(shift_cases())
+def test_property_shift_is_aware_and_in_the_zone(case: tuple[datetime, Duration, str]) -> None:
+    instant, d, name = case
+    result = shift(instant, str(d), name)
+    assert result.tzinfo is zone(name)
+    assert result.utcoffset() is not None
+    # The result is a real local time: it survives a round trip through UTC.
+    assert utc(result).astimezone(zone(name)).replace(tzinfo=None) == result.replace(tzinfo=None)
+
+
+@given(shift_cases())
+def test_property_elapsed_time_is_within_the_duration_bounds(
+    case: tuple[datetime, Duration, str],
+) -> None:
+    instant, d, name = case
+    seconds = elapsed(instant, shift(instant, d, name)).total_seconds()
+    assert d.min_seconds() <= seconds <= d.max_seconds()
+
+
+@given(plain_instants, st.builds(Duration, seconds=st.integers(-(10**8), 10**8)), zone_names)
+def test_property_exact_durations_invert(instant: datetime, d: Duration, name: str) -> None:
+    assert utc(shift(shift(instant, d, name), -d, name)) == utc(instant)
+
+
+times_of_day = st.times().map(lambda t: t.replace(microsecond=0))
+minute_times = st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
+
+
+@st.composite
+def after_instants(draw: st.DrawFn) -> tuple[datetime, str]:
+    if draw(st.booleans()):
+        return draw(plain_instants), draw(zone_names)
+    instant, name, _days = draw(instants_near_changes())
+    return instant, name
+
+
+@given(after_instants(), st.one_of(times_of_day, minute_times))
+def test_property_next_local_time(case: tuple[datetime, str], t: time) -> None:
+    after, name = case
+    z = ZoneInfo(name)
+    found = next_local_time(after, t, name)
+    assert found.tzinfo is z
+    assert utc(found) >= utc(after)
+    assert elapsed(after, found) <= timedelta(hours=26)
+    found_date, found_time = wall(found, z)
+    if found_time != t:
+        # Only where the wall time does not exist that day; then it is the gap's end.
+        assert not datetime_exists(datetime.combine(found_date, t), z)
+        assert found == resolve_local(datetime.combine(found_date, t), z)
+
+
+@given(after_instants(), st.tuples(minute_times, minute_times))
+def test_property_quiet_end(case: tuple[datetime, str], window: tuple[time, time]) -> None:
+    at, name = case
+    z = ZoneInfo(name)
+    end = quiet_end(at, window, name)
+    assert utc(end) >= utc(at)
+    assert not in_quiet_hours(end, window, name)
+    if not in_quiet_hours(at, window, name):
+        assert end is at
+    else:
+        assert elapsed(at, end) <= timedelta(hours=25)
+        end_date, end_time = wall(end, z)
+        assert end_time == window[1] or not datetime_exists(
+            datetime.combine(end_date, window[1]), z
+        )
+
+
+@given(after_instants(), st.dates(date(1900, 1, 1), date(2020, 12, 31)), minute_times)
+def test_property_next_anniversary(case: tuple[datetime, str], birthday: date, t: time) -> None:
+    after, name = case
+    z = ZoneInfo(name)
+    found = next_anniversary(after, birthday, t, name)
+    assert utc(found) >= utc(after)
+    assert elapsed(after, found) <= timedelta(days=367)
+    found_date, _found_time = wall(found, z)
+    expected_day = birthday.day
+    if (birthday.month, birthday.day) == (2, 29) and not calendar.isleap(found_date.year):
+        expected_day = 28
+    assert (found_date.month, found_date.day) == (birthday.month, expected_day)
