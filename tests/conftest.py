@@ -1,4 +1,9 @@
-"""Shared test configuration: hypothesis profiles tuned for a shared, noisy machine."""
+"""Shared test configuration: hypothesis profiles tuned for a shared, noisy machine.
+
+Profiles: ``default`` (100 examples, no deadline), ``ci`` (the same, derandomised so a CI
+run is repeatable; chosen when ``CI`` is set) and ``thorough`` (2,000 examples, for a
+deliberate hunt: ``JOURNEYKIT_HYPOTHESIS=thorough python -m pytest``).
+"""
 
 from __future__ import annotations
 
@@ -12,4 +17,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True)
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=2000)
+settings.load_profile(
+    os.environ.get("JOURNEYKIT_HYPOTHESIS") or ("ci" if os.environ.get("CI") else "default")
+)

@@ -1,4 +1,13 @@
-"""journeykit: pure customer-lifecycle logic (stages, journeys, messages), no I/O."""
+"""journeykit: pure customer-lifecycle logic (stages, journeys, messages), no I/O.
+
+The whole public API is listed in ``__all__`` below; each name also lives in its own
+module (``journeykit.conditions``, ``journeykit.time``...). Names not listed here may
+change without notice.
+
+>>> from journeykit import count, since
+>>> str((count("order_placed", within="365d") >= 2) & (since("order_placed") < "90d"))
+'orders in the last 365 days >= 2 and time since the last order < 90 days'
+"""
 
 from journeykit._errors import (
     DefinitionError,
@@ -7,13 +16,74 @@ from journeykit._errors import (
     Problem,
     UsageError,
 )
+from journeykit.conditions import (
+    Condition,
+    EvalContext,
+    all_of,
+    any_of,
+    attr,
+    condition_json_schema,
+    consented,
+    count,
+    fact,
+    in_stage,
+    not_,
+    parse_condition,
+    prop,
+    since,
+    stage_for,
+    total,
+)
+from journeykit.facts import Facts, FactsSpec
+from journeykit.models import Channel, ConsentStatus, Customer, Event
+from journeykit.time import (
+    Duration,
+    next_anniversary,
+    next_local_time,
+    parse_duration,
+    quiet_end,
+    shift,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    # errors
+    "JourneykitError",
     "DefinitionError",
     "InvalidInputError",
-    "JourneykitError",
-    "Problem",
     "UsageError",
+    "Problem",
+    # models
+    "Customer",
+    "Event",
+    "Channel",
+    "ConsentStatus",
+    # time
+    "Duration",
+    "parse_duration",
+    "shift",
+    "next_local_time",
+    "quiet_end",
+    "next_anniversary",
+    # facts
+    "Facts",
+    "FactsSpec",
+    # conditions
+    "Condition",
+    "EvalContext",
+    "attr",
+    "prop",
+    "count",
+    "total",
+    "since",
+    "fact",
+    "in_stage",
+    "stage_for",
+    "consented",
+    "all_of",
+    "any_of",
+    "not_",
+    "parse_condition",
+    "condition_json_schema",
 ]

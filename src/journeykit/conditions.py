@@ -64,7 +64,7 @@ from journeykit._errors import DefinitionError, InvalidInputError, Problem, Usag
 from journeykit.events import noun
 from journeykit.facts import FactNeed, Facts, fact_key
 from journeykit.models import Channel, ConsentStatus, Customer
-from journeykit.time import Duration, DurationLike, shift, zone
+from journeykit.time import Duration, DurationLike, describe_duration, shift, zone
 
 __all__ = [
     "Condition",
@@ -237,30 +237,6 @@ def _positive(value: Duration | None, field: str) -> Duration | None:
     if value is not None and (value.min_seconds() <= 0):
         raise ValueError(f"{field} must be a positive duration such as '30d' (got {value})")
     return value
-
-
-def _human(d: Duration) -> str:
-    """'365 days', '1 month 2 days', '12 hours'."""
-    parts: list[str] = []
-
-    def add(n: int, unit: str) -> None:
-        if n:
-            parts.append(f"{n} {unit}{'' if abs(n) == 1 else 's'}")
-
-    years, months = divmod(d.months, 12)
-    add(years, "year")
-    add(months, "month")
-    weeks, days = divmod(d.days, 7)
-    if days == 0 and weeks:
-        add(weeks, "week")
-    else:
-        add(d.days, "day")
-    hours, rest = divmod(d.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    add(hours, "hour")
-    add(minutes, "minute")
-    add(seconds, "second")
-    return " ".join(parts) or "0 seconds"
 
 
 def _literal(value: object) -> str:
@@ -550,7 +526,7 @@ class Count(_HistoryBase):
         return windowed
 
     def describe(self) -> str:
-        span = "" if self.within is None else f" in the last {_human(self.within)}"
+        span = "" if self.within is None else f" in the last {describe_duration(self.within)}"
         return f"{_subject(self.event, self.where)}{span} {self.op} {self.value}"
 
 
@@ -592,7 +568,7 @@ class Total(_HistoryBase):
         return windowed
 
     def describe(self) -> str:
-        span = "" if self.within is None else f" in the last {_human(self.within)}"
+        span = "" if self.within is None else f" in the last {describe_duration(self.within)}"
         return (
             f"total {self.prop} of {_subject(self.event, self.where)}{span} {self.op} {self.value}"
         )
@@ -630,7 +606,7 @@ class Since(_HistoryBase):
 
     def describe(self) -> str:
         text = f"time since the last {_subject(self.event, self.where, plural=False)}"
-        text += f" {self.op} {_human(self.value)}"
+        text += f" {self.op} {describe_duration(self.value)}"
         if self.never:
             text += f" (or no {noun(self.event, plural=False)} ever)"
         return text
@@ -706,7 +682,7 @@ class StageFor(_ConditionBase):
         return fn
 
     def describe(self) -> str:
-        return f"time in the current stage {self.op} {_human(self.value)}"
+        return f"time in the current stage {self.op} {describe_duration(self.value)}"
 
 
 class Consented(_ConditionBase):
@@ -718,7 +694,7 @@ class Consented(_ConditionBase):
     def _compile(self) -> Evaluator:
         channel = self.channel
         opted_in = ConsentStatus.OPTED_IN
-        return lambda ctx: ctx.customer.consent.get(channel) is opted_in
+        return lambda ctx: ctx.customer.consent.get(channel) == opted_in
 
     def describe(self) -> str:
         return f"consented to {self.channel.value}"

@@ -62,6 +62,7 @@ __all__ = [
     "in_quiet_hours",
     "next_anniversary",
     "local_date",
+    "describe_duration",
 ]
 
 TimeZoneLike: TypeAlias = str | ZoneInfo | tzinfo
@@ -882,3 +883,33 @@ def next_anniversary(
     raise InvalidInputError(
         f"after must leave room for a following anniversary before year 9999 (got {after!r})"
     )
+
+
+def describe_duration(d: Duration) -> str:
+    """A duration in words, as conditions and diagrams show it.
+
+    >>> describe_duration(parse_duration("365d")), describe_duration(parse_duration("1y2w"))
+    ('365 days', '1 year 2 weeks')
+    >>> describe_duration(parse_duration("PT90M"))
+    '1 hour 30 minutes'
+    """
+    parts: list[str] = []
+
+    def add(n: int, unit: str) -> None:
+        if n:
+            parts.append(f"{n} {unit}{'' if abs(n) == 1 else 's'}")
+
+    years, months = divmod(d.months, 12)
+    add(years, "year")
+    add(months, "month")
+    weeks, days = divmod(d.days, 7)
+    if days == 0 and weeks:
+        add(weeks, "week")
+    else:
+        add(d.days, "day")
+    hours, rest = divmod(d.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    add(hours, "hour")
+    add(minutes, "minute")
+    add(seconds, "second")
+    return " ".join(parts) or "0 seconds"
