@@ -255,3 +255,11 @@ def test_the_stage_reached_is_what_the_rules_say(
             life.tick(at)
     life.tick(now)
     assert life.stage == direct_reading(events, opted_in, now)
+
+
+def test_the_reference_page_shows_the_diagram_the_preset_draws() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).parent.parent / "docs" / "stages.md").read_text()
+    assert f"```mermaid\n{MACHINE.to_mermaid()}\n```" in page
+    assert f"```text\n{MACHINE.describe()}\n```" in page
