@@ -36,6 +36,7 @@ from journeykit.conditions import (
 )
 from journeykit.facts import Facts, FactsSpec
 from journeykit.models import Channel, ConsentStatus, Customer, Event
+from journeykit.stages import Stage, StageChanged, StageMachine, Transition
 from journeykit.time import (
     Duration,
     next_anniversary,
@@ -86,4 +87,9 @@ __all__ = [
     "not_",
     "parse_condition",
     "condition_json_schema",
+    # stages
+    "Stage",
+    "Transition",
+    "StageMachine",
+    "StageChanged",
 ]
