@@ -17,8 +17,11 @@ from journeykit._errors import (
     UsageError,
 )
 from journeykit.conditions import (
+    AllOf,
+    AnyOf,
     Condition,
     EvalContext,
+    Not,
     all_of,
     any_of,
     attr,
@@ -72,6 +75,9 @@ __all__ = [
     "FactsSpec",
     # conditions
     "Condition",
+    "AllOf",
+    "AnyOf",
+    "Not",
     "EvalContext",
     "attr",
     "prop",

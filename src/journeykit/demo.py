@@ -17,7 +17,10 @@ DAY = timedelta(days=1)
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
-def _story() -> list[tuple[Customer, list[tuple[int, str, dict[str, object]]]]]:
+Story = list[tuple[int, str, dict[str, object]]]
+
+
+def _story() -> list[tuple[Customer, Story]]:
     def customer(cid: str, name: str, zone: str, consent: str) -> Customer:
         return Customer.model_validate(
             {
@@ -29,13 +32,14 @@ def _story() -> list[tuple[Customer, list[tuple[int, str, dict[str, object]]]]]:
             }
         )
 
-    order = {"value": "45.00", "currency": "EUR"}
+    order: dict[str, object] = {"value": "45.00", "currency": "EUR"}
+    ada: Story = [(0, "subscribed", {"channel": "email"})]
+    ada += [(30 * m + 10, "order_placed", order) for m in range(5)]
+    ada += [(140, "review_submitted", {"rating": 5})]
     return [
         (
             customer("ada", "Ada", "Europe/Stockholm", "opted_in"),
-            [(0, "subscribed", {"channel": "email"})]
-            + [(30 * m + 10, "order_placed", order) for m in range(5)]
-            + [(140, "review_submitted", {"rating": 5})],
+            ada,
         ),
         (
             customer("bob", "Bob", "America/New_York", "unknown"),
