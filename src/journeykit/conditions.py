@@ -166,17 +166,20 @@ class EvalContext:
         self.stage_entered_at = stage_entered_at
         self.tz = tz or customer.timezone or "UTC"
         zone(self.tz)  # fail now on an unknown zone, not at the first calendar window
-        self._cutoffs: dict[Duration, float] = {}
+        self._cutoffs: dict[int, float] = {}
 
     def cutoff(self, duration: Duration) -> float:
         """POSIX time of ``now`` minus ``duration`` in the customer's zone (cached)."""
-        found = self._cutoffs.get(duration)
+        # keyed by identity: each compiled condition holds its own Duration object, and
+        # hashing a dataclass per call costs more than computing a cut-off twice
+        key = id(duration)
+        found = self._cutoffs.get(key)
         if found is None:
             if duration.months == 0 and duration.days == 0:
                 found = self.now_ts - duration.seconds
             else:
                 found = _calendar_cutoff(self.now, self.tz, duration)
-            self._cutoffs[duration] = found
+            self._cutoffs[key] = found
         return found
 
 

@@ -184,7 +184,8 @@ class StageMachine(FrozenModel):
     max_cascade: int | None = Field(default=None, ge=1)
     """Most changes one evaluation may make (default: the number of stages)."""
 
-    _table: dict[str, tuple[tuple[Transition, Evaluator], ...]] = PrivateAttr(default_factory=dict)
+    # compiled once; one private attribute, because pydantic's private lookups are slow
+    _compiled: _Compiled | None = PrivateAttr(default=None)
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
@@ -210,11 +211,12 @@ class StageMachine(FrozenModel):
             for source in _expand(t, names, finals):
                 if source in table:
                     table[source].append((-t.priority, index, t))
-        compiled: dict[str, tuple[tuple[Transition, Evaluator], ...]] = {}
+        compiled: dict[str, tuple[_Edge, ...]] = {}
+        edges: dict[int, _Edge] = {}
         for name, entries in table.items():
             entries.sort(key=lambda e: (e[0], e[1]))
-            compiled[name] = tuple((t, _safe_compile(t)) for _, _, t in entries)
-        self._table = compiled
+            compiled[name] = tuple(edges.setdefault(index, _Edge(t)) for _, index, t in entries)
+        self._compiled = _Compiled(compiled, self.max_cascade or len(self.stages))
 
     # --- loading --------------------------------------------------------------------
 
@@ -268,7 +270,7 @@ class StageMachine(FrozenModel):
         stage for ``None``. Raises :class:`UsageError` for a name this machine never knew."""
         if stage is None:
             return self.initial
-        if stage in self._table:
+        if stage in self._tables().table:
             return stage
         replacement = self.renamed.get(stage)
         if replacement is not None:
@@ -334,21 +336,25 @@ class StageMachine(FrozenModel):
             )
             entered_at = now
         ctx = EvalContext(customer, facts, now, stage=current, stage_entered_at=entered_at, tz=tz)
-        table = self._table
+        compiled = self._tables()
+        table = compiled.table
         visited = [current]
-        limit = self.max_cascade or len(self.stages)
+        limit = compiled.limit
         while True:
-            transition = next((t for t, fn in table[current] if fn(ctx)), None)
-            if transition is None:
+            for edge in table[current]:
+                if edge.fn(ctx):
+                    break
+            else:
                 return tuple(changes)
-            target = transition.target
+            target = edge.target
+            # built from our own validated values: skip re-validation on the hot path
             changes.append(
-                StageChanged(
+                StageChanged.model_construct(
                     from_stage=current,
                     to_stage=target,
                     at=now,
-                    transition=transition.name,
-                    reason=str(transition.when),
+                    transition=edge.name,
+                    reason=edge.reason,
                 )
             )
             if target in visited or len(changes) > limit:
@@ -391,7 +397,7 @@ class StageMachine(FrozenModel):
                 enabled=fn(ctx),
                 condition=str(t.when),
             )
-            for t, fn in self._table[current]
+            for t, fn in ((e.transition, e.fn) for e in self._tables().table[current])
         )
 
     # --- drawing --------------------------------------------------------------------
@@ -411,7 +417,7 @@ class StageMachine(FrozenModel):
         names = self.stage_names if stage is None else (self.resolve(stage),)
         lines = []
         for name in names:
-            for t, _ in self._table[name]:
+            for t in (e.transition for e in self._tables().table[name]):
                 rank = f" [priority {t.priority}]" if t.priority else ""
                 lines.append(f"{name} -> {t.target}{rank}: {t.when}")
         return "\n".join(lines)
@@ -458,6 +464,11 @@ class StageMachine(FrozenModel):
         for t in self.transitions:
             for source in _expand(t, names, finals):
                 yield t, source
+
+    def _tables(self) -> _Compiled:
+        compiled = self._compiled
+        assert compiled is not None  # set by model_post_init on every construction path
+        return compiled
 
     def _unknown(self, name: str) -> UsageError:
         known = ", ".join(repr(n) for n in self.stage_names)
@@ -627,6 +638,29 @@ class StageMachine(FrozenModel):
                 + " can all hold together. Make one of them exclude another on the same "
                 "quantity (e.g. since(x) > '90d' against since(x) <= '90d')",
             )
+
+
+class _Compiled:
+    """What evaluation reads: per stage, its outgoing edges in the order they are tried."""
+
+    __slots__ = ("limit", "table")
+
+    def __init__(self, table: dict[str, tuple[_Edge, ...]], limit: int) -> None:
+        self.table = table
+        self.limit = limit
+
+
+class _Edge:
+    """A transition compiled for evaluation: its condition as a closure, its words cached."""
+
+    __slots__ = ("fn", "name", "reason", "target", "transition")
+
+    def __init__(self, transition: Transition) -> None:
+        self.transition = transition
+        self.fn = _safe_compile(transition)
+        self.target = transition.target
+        self.name = transition.name
+        self.reason = str(transition.when)
 
 
 def _expand(t: Transition, names: Sequence[str], finals: set[str]) -> Iterator[str]:
