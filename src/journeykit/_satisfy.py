@@ -37,6 +37,7 @@ from journeykit.conditions import (
     Since,
     StageFor,
     Total,
+    json_equal,
 )
 from journeykit.time import Duration
 
@@ -164,7 +165,7 @@ def _values_consistent(lits: list[_Literal]) -> bool:
     equal = [lit.value for lit in lits if lit.op == "=="]
     unequal = [lit.value for lit in lits if lit.op == "!="]
     for a in equal:
-        if any(not _same(a, b) for b in equal) or any(_same(a, b) for b in unequal):
+        if any(not json_equal(a, b) for b in equal) or any(json_equal(a, b) for b in unequal):
             return False
         if not all(_satisfies(a, lit) for lit in lits if lit.op not in ("==", "!=")):
             return False
@@ -200,15 +201,6 @@ def _satisfies(value: Any, lit: _Literal) -> bool:
         )
     except TypeError:
         return True  # unlike types: cannot tell, so assume it may
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    try:
-        return bool(a == b)
-    except TypeError:
-        return False
 
 
 def _durations_consistent(lits: list[_Literal]) -> bool:

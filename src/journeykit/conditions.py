@@ -284,7 +284,7 @@ def _value_test(op: str, expected: Any) -> Callable[[Any], bool]:
         options = tuple(expected) if isinstance(expected, list) else (expected,)
 
         def member(v: Any) -> bool:
-            return v is not _MISSING and any(_same(v, o) for o in options)
+            return v is not _MISSING and any(json_equal(v, o) for o in options)
 
         if op == "in":
             return member
@@ -293,7 +293,7 @@ def _value_test(op: str, expected: Any) -> Callable[[Any], bool]:
 
         def contains(v: Any) -> bool:
             if isinstance(v, list):
-                return any(_same(x, expected) for x in v)
+                return any(json_equal(x, expected) for x in v)
             if isinstance(v, str) and isinstance(expected, str):
                 return expected in v
             return False
@@ -302,7 +302,7 @@ def _value_test(op: str, expected: Any) -> Callable[[Any], bool]:
     compare = _COMPARE[op]
     if op in ("==", "!="):
         want = op == "=="
-        return lambda v: v is not _MISSING and _same(v, expected) is want
+        return lambda v: v is not _MISSING and json_equal(v, expected) is want
 
     def ordered(v: Any) -> bool:
         if v is _MISSING or v is None or isinstance(v, bool) != isinstance(expected, bool):
@@ -315,7 +315,7 @@ def _value_test(op: str, expected: Any) -> Callable[[Any], bool]:
     return ordered
 
 
-def _same(a: Any, b: Any) -> bool:
+def json_equal(a: Any, b: Any) -> bool:
     """JSON equality: ``true`` is not ``1``."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
