@@ -1050,3 +1050,45 @@ def test_property_next_anniversary(case: tuple[datetime, str], birthday: date, t
     if (birthday.month, birthday.day) == (2, 29) and not calendar.isleap(found_date.year):
         expected_day = 28
     assert (found_date.month, found_date.day) == (birthday.month, expected_day)
+
+
+# --- fast look-back cut-offs (journeykit._lookback) ------------------------------------
+
+_LOOKBACK_ZONES = (
+    "UTC",
+    "Europe/Stockholm",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "Africa/Casablanca",
+    "Antarctica/Troll",
+)
+_LOOKBACK_DURATIONS = ("1d", "7d", "30d", "90d", "180d", "365d", "1d12h", "2w", "1mo", "12h")
+
+
+@given(
+    st.integers(0, 6 * 366 * 24 * 4).map(
+        lambda q: datetime(2022, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=15 * q)
+    ),
+    st.sampled_from(_LOOKBACK_ZONES),
+    st.sampled_from(_LOOKBACK_DURATIONS),
+)
+def test_look_back_equals_shifting_back(now: datetime, tz: str, text: str) -> None:
+    from journeykit._lookback import look_back
+
+    d = parse_duration(text)
+    z = zone(tz)
+    assert look_back(now, now.timestamp(), z, d) == shift(now, -d, z).timestamp()
+
+
+@pytest.mark.parametrize("tz", ["Europe/Stockholm", "America/New_York"])
+@pytest.mark.parametrize("days", [1, 30, 365])
+def test_look_back_across_every_2026_dst_change(tz: str, days: int) -> None:
+    from journeykit._lookback import look_back
+
+    z = zone(tz)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    d = parse_duration(f"{days}d")
+    for quarter in range(366 * 24 * 4):
+        now = start + timedelta(minutes=15 * quarter)
+        assert look_back(now, now.timestamp(), z, d) == shift(now, -d, z).timestamp(), now

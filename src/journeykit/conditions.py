@@ -54,17 +54,17 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import Field, JsonValue, PrivateAttr, TypeAdapter, field_validator
 
 from journeykit._base import FrozenModel
 from journeykit._errors import DefinitionError, InvalidInputError, Problem, UsageError
+from journeykit._lookback import look_back
 from journeykit.events import noun
 from journeykit.facts import FactNeed, Facts, fact_key
 from journeykit.models import Channel, ConsentStatus, Customer
-from journeykit.time import Duration, DurationLike, describe_duration, shift, zone
+from journeykit.time import Duration, DurationLike, describe_duration, zone
 
 __all__ = [
     "Condition",
@@ -134,6 +134,7 @@ class EvalContext:
 
     __slots__ = (
         "_cutoffs",
+        "_zone",
         "customer",
         "facts",
         "now",
@@ -165,7 +166,7 @@ class EvalContext:
         self.stage = stage
         self.stage_entered_at = stage_entered_at
         self.tz = tz or customer.timezone or "UTC"
-        zone(self.tz)  # fail now on an unknown zone, not at the first calendar window
+        self._zone = zone(self.tz)
         self._cutoffs: dict[int, float] = {}
 
     def cutoff(self, duration: Duration) -> float:
@@ -175,22 +176,9 @@ class EvalContext:
         key = id(duration)
         found = self._cutoffs.get(key)
         if found is None:
-            if duration.months == 0 and duration.days == 0:
-                found = self.now_ts - duration.seconds
-            else:
-                found = _calendar_cutoff(self.now, self.tz, duration)
+            found = look_back(self.now, self.now_ts, self._zone, duration)
             self._cutoffs[key] = found
         return found
-
-
-@lru_cache(maxsize=4096)
-def _calendar_cutoff(now: datetime, tz: str, duration: Duration) -> float:
-    """``now`` minus a calendar duration in ``tz``, shared across customers.
-
-    A nightly run evaluates every customer at one ``now``; customers share a handful of
-    zones, so the relativedelta and zone arithmetic is done once per zone, not per customer.
-    """
-    return shift(now, -duration, zone(tz)).timestamp()
 
 
 class _ConditionBase(FrozenModel):

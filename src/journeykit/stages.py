@@ -466,7 +466,9 @@ class StageMachine(FrozenModel):
                 yield t, source
 
     def _tables(self) -> _Compiled:
-        compiled = self._compiled
+        # read the private slot directly: pydantic's __getattr__ for private attributes
+        # costs more than the rest of a typical evaluation
+        compiled: _Compiled | None = self.__pydantic_private__["_compiled"]  # type: ignore[index]  # always a dict once constructed
         assert compiled is not None  # set by model_post_init on every construction path
         return compiled
 
