@@ -41,6 +41,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -424,13 +425,26 @@ class StageMachine(FrozenModel):
 
     def to_mermaid(self) -> str:
         """A Mermaid ``stateDiagram-v2`` of the machine, labels in the conditions' words."""
-        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        ids = {
+            s.name: s.name
+            if _MERMAID_ID.match(s.name) and s.name not in _MERMAID_WORDS
+            else f"s{i}"
+            for i, s in enumerate(self.stages)
+        }
+        lines = ["stateDiagram-v2"]
+        # names Mermaid cannot take as ids (dashes, keywords) are declared under an alias
+        lines.extend(
+            f'    state "{_mermaid_text(name)}" as {alias}'
+            for name, alias in ids.items()
+            if name != alias
+        )
+        lines.append(f"    [*] --> {ids[self.initial]}")
         for s in self.stages:
             if s.description:
-                lines.append(f"    {s.name} : {_mermaid_text(s.description)}")
+                lines.append(f"    {ids[s.name]} : {_mermaid_text(s.description)}")
         for t, source in self._edges():
-            lines.append(f"    {source} --> {t.target} : {_mermaid_text(str(t.when))}")
-        lines.extend(f"    {s.name} --> [*]" for s in self.stages if s.final)
+            lines.append(f"    {ids[source]} --> {ids[t.target]} : {_mermaid_text(str(t.when))}")
+        lines.extend(f"    {ids[s.name]} --> [*]" for s in self.stages if s.final)
         return "\n".join(lines)
 
     def to_dot(self) -> str:
@@ -708,20 +722,22 @@ def _problems_from(err: ValidationError) -> list[Problem]:
     return problems
 
 
-def _mermaid_text(text: str) -> str:
+_MERMAID_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MERMAID_WORDS = frozenset(
+    {"state", "note", "class", "classDef", "style", "default", "click", "direction", "end", "as"}
+    | {"accTitle", "accDescr", "linkStyle", "left", "right", "of", "over"}
+)
+# checked against mermaid 11's parser and renderer: ';' splits a line, '{' '}' can open a
+# directive, '<' '>' would reach the HTML label; '#' only needs escaping where it would
+# read as an entity code itself. ':' and '"' are fine after the label's ' : '.
+_MERMAID_CODES = {"<": "#lt;", ">": "#gt;", ";": "#59;", "{": "#123;", "}": "#125;", "\n": " "}
+_MERMAID_SPECIAL = re.compile(r"#(?=\w+;)|[<>;{}\n]")
+
+
+def _mermaid_text(text: str, *, quoted: bool = False) -> str:
     """Mermaid labels run to the end of the line; escape what its parser treats specially."""
-    replacements = {
-        "#": "#35;",
-        "<": "#lt;",
-        ">": "#gt;",
-        ";": "#59;",
-        ":": "#58;",
-        '"': "#quot;",
-        "{": "#123;",
-        "}": "#125;",
-        "\n": " ",
-    }
-    return "".join(replacements.get(ch, ch) for ch in text)
+    text = _MERMAID_SPECIAL.sub(lambda m: _MERMAID_CODES.get(m.group(0), "#35;"), text)
+    return text.replace('"', "#quot;") if quoted else text
 
 
 def _dot_id(name: str) -> str:
