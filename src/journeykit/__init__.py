@@ -40,6 +40,15 @@ from journeykit.conditions import (
 from journeykit.facts import Facts, FactsSpec
 from journeykit.models import Channel, ConsentStatus, Customer, Event
 from journeykit.stages import Stage, StageChanged, StageMachine, Transition
+from journeykit.templates import (
+    MessageTemplate,
+    RenderedMessage,
+    TemplateError,
+    TemplateLimits,
+    Templates,
+    template_context,
+    validate,
+)
 from journeykit.time import (
     Duration,
     next_anniversary,
@@ -98,4 +107,12 @@ __all__ = [
     "Transition",
     "StageMachine",
     "StageChanged",
+    # templates
+    "Templates",
+    "MessageTemplate",
+    "RenderedMessage",
+    "TemplateLimits",
+    "TemplateError",
+    "template_context",
+    "validate",
 ]
