@@ -52,7 +52,7 @@ from __future__ import annotations
 import bisect
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -154,7 +154,7 @@ class EvalContext:
         stage_entered_at: datetime | None = None,
         tz: str | None = None,
     ) -> None:
-        if now.tzinfo is None or now.utcoffset() is None:
+        if now.tzinfo is None:
             raise InvalidInputError(
                 f"now must be timezone-aware (got naive {now.isoformat()}); "
                 "pass e.g. datetime.now(timezone.utc) from the host"
@@ -166,7 +166,7 @@ class EvalContext:
         self.stage = stage
         self.stage_entered_at = stage_entered_at
         self.tz = tz or customer.timezone or "UTC"
-        self._zone = zone(self.tz)
+        self._zone: tzinfo | None = None  # resolved on the first calendar window
         self._cutoffs: dict[int, float] = {}
 
     def cutoff(self, duration: Duration) -> float:
@@ -176,7 +176,10 @@ class EvalContext:
         key = id(duration)
         found = self._cutoffs.get(key)
         if found is None:
-            found = look_back(self.now, self.now_ts, self._zone, duration)
+            z = self._zone
+            if z is None:
+                z = self._zone = zone(self.tz)
+            found = look_back(self.now, self.now_ts, z, duration)
             self._cutoffs[key] = found
         return found
 
