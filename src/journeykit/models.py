@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.core import Locale, UnknownLocaleError, parse_locale
+from babel.core import Locale, UnknownLocaleError
 from pydantic import AfterValidator, Field, JsonValue, field_validator
 
 from journeykit._base import FrozenModel
@@ -36,6 +36,7 @@ __all__ = [
     "Event",
     "AwareDatetime",
     "Identifier",
+    "canonical_locale",
 ]
 
 
@@ -101,16 +102,38 @@ def _check_zone(name: str) -> str:
     return name
 
 
+_LOCALE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?(?:[-_](?:[A-Za-z]{2}|[0-9]{3}))?$")
+
+
 @lru_cache(maxsize=1024)
-def _check_locale(tag: str) -> str:
-    hint = "a BCP 47 tag such as 'sv-SE', 'en-US' or 'de'"
+def canonical_locale(tag: str) -> str | None:
+    """A locale tag in canonical BCP 47 form if Babel knows it, else ``None``.
+
+    Language lower-case, script title-case, region upper-case, ``_`` read as ``-``.
+
+    >>> canonical_locale("sv_se"), canonical_locale("zh-hant-tw"), canonical_locale("english")
+    ('sv-SE', 'zh-Hant-TW', None)
+    """
+    text = tag.strip()
+    if not _LOCALE_TAG.match(text):
+        return None
+    language, *rest = re.split(r"[-_]", text)
+    pieces = [language.lower()]
+    for piece in rest:
+        pieces.append(piece.title() if len(piece) == 4 else piece.upper())
+    canonical = "-".join(pieces)
     try:
-        language, territory, script, variant, *_ = parse_locale(tag.replace("_", "-"), sep="-")
-        Locale(language, territory, script, variant)
-    except (ValueError, UnknownLocaleError):
-        raise ValueError(f"must be {hint} (got {tag!r})") from None
-    parts = [language, script, territory, variant]
-    return "-".join(p for p in parts if p)
+        Locale.parse(canonical, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return None
+    return canonical
+
+
+def _check_locale(tag: str) -> str:
+    canonical = canonical_locale(tag)
+    if canonical is None:
+        raise ValueError(f"must be a BCP 47 tag such as 'sv-SE', 'en-US' or 'de' (got {tag!r})")
+    return canonical
 
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")

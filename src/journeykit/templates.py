@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from jinja2 import Template
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -59,6 +59,7 @@ from journeykit._sandbox import (
     render_scope,
     too_long,
 )
+from journeykit.models import canonical_locale as _canonical_locale
 
 __all__ = [
     "CONTEXT_NAMES",
@@ -131,7 +132,6 @@ _RESERVED_PARAMS = CONTEXT_NAMES | {
     "None",
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
-_LOCALE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z]{4})?(?:[-_](?:[A-Za-z]{2}|[0-9]{3}))?$")
 _ENVIRONMENTS = {
     html: SandboxEnvironment(
         html=html, filters=FILTERS, tests=TESTS, dropped_filters=DROPPED_FILTERS
@@ -141,24 +141,6 @@ _ENVIRONMENTS = {
 
 
 # --------------------------------------------------------------------------- locales, zones
-
-
-@lru_cache(maxsize=1024)
-def _canonical_locale(tag: str) -> str | None:
-    """``sv_se`` -> ``sv-SE`` when Babel knows the locale, else ``None``."""
-    text = tag.strip()
-    if not _LOCALE_TAG.match(text):
-        return None
-    language, *rest = re.split(r"[-_]", text)
-    pieces = [language.lower()]
-    for piece in rest:
-        pieces.append(piece.title() if len(piece) == 4 else piece.upper())
-    canonical = "-".join(pieces)
-    try:
-        Locale.parse(canonical, sep="-")
-    except (UnknownLocaleError, ValueError):
-        return None
-    return canonical
 
 
 @lru_cache(maxsize=1024)
