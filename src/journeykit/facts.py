@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from journeykit._errors import InvalidInputError
 from journeykit.events import ORDER_PLACED, ORDER_REFUNDED, parse_money
@@ -284,6 +284,7 @@ class _Builder:
     """A mutable working copy of one Facts, for folding; never escapes this module."""
 
     __slots__ = (
+        "owned",
         "revenue",
         "seen",
         "spec",
@@ -297,10 +298,21 @@ class _Builder:
         self.spec = spec
         self.stats = dict(facts.stats)
         self.revenue = facts.revenue
-        self.windows = dict(facts.windows)
-        self.sums = dict(facts.sums)
-        self.value_windows = dict(facts.value_windows)
         self.seen = dict(facts.seen)  # ordered by (at, id), oldest first
+        # copied on first write (_own), as most events touch no window or sum; until then
+        # these are the input's read-only mappings and are never written to
+        self.windows = cast("dict[str, tuple[float, ...]]", facts.windows)
+        self.sums = cast("dict[str, Decimal]", facts.sums)
+        self.value_windows = cast(
+            "dict[str, tuple[tuple[float, Decimal], ...]]", facts.value_windows
+        )
+        self.owned = False
+
+    def _own(self) -> None:
+        self.windows = dict(self.windows)
+        self.sums = dict(self.sums)
+        self.value_windows = dict(self.value_windows)
+        self.owned = True
 
     def add(self, event: Event) -> None:
         eid = event.id
@@ -318,6 +330,8 @@ class _Builder:
             self.revenue -= parse_money(props.get("value")) or _ZERO
         trackers = self.spec._by_type.get(etype)
         if trackers:
+            if not self.owned:
+                self._own()
             for tracker in trackers:
                 if tracker.where is not None:
                     if not tracker.where(props):
