@@ -385,3 +385,18 @@ def test_dot_is_a_digraph_with_quoted_labels() -> None:
     for line in text.splitlines()[1:-1]:
         assert line.endswith(";")
         assert line.count('"') % 2 == 0
+
+
+def test_model_copy_validates_and_recompiles() -> None:
+    m = machine(BUYER, final="buyer", stages="new buyer")
+    stricter = m.model_copy(
+        update={
+            "transitions": [
+                Transition(source="new", target="buyer", when=count("order_placed") >= 2)
+            ]
+        }
+    )
+    assert moves(stricter, "new", 1) == []
+    assert moves(stricter, "new", 2) == [("new", "buyer")]
+    with pytest.raises(DefinitionError, match="unknown stage 'byer'"):
+        m.model_copy(update={"initial": "byer"})

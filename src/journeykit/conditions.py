@@ -157,7 +157,7 @@ class EvalContext:
         if now.tzinfo is None:
             raise InvalidInputError(
                 f"now must be timezone-aware (got naive {now.isoformat()}); "
-                "pass e.g. datetime.now(timezone.utc) from the host"
+                "the host passes its clock reading with a zone, e.g. tzinfo=timezone.utc"
             )
         self.customer = customer
         self.facts = facts

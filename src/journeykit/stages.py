@@ -204,6 +204,17 @@ class StageMachine(FrozenModel):
         _raise_problems(machine)
         return machine
 
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> StageMachine:
+        """A copy with ``update`` applied, validated and compiled again like a new machine.
+
+        (pydantic's own ``model_copy`` skips validation and would keep the old compiled
+        transitions.)
+        """
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        return StageMachine(**(data | dict(update or {})))
+
     def model_post_init(self, context: Any, /) -> None:
         names = [s.name for s in self.stages]
         finals = {s.name for s in self.stages if s.final}
