@@ -7,5 +7,23 @@ from journeykit._errors import (
     Problem,
     UsageError,
 )
+from journeykit._sandbox import (
+    MissingVariableError,
+    TemplateError,
+    TemplateLimitError,
+    TemplateNotFoundError,
+    TemplateSecurityError,
+)
 
-__all__ = ["JourneykitError", "DefinitionError", "InvalidInputError", "UsageError", "Problem"]
+__all__ = [
+    "JourneykitError",
+    "DefinitionError",
+    "InvalidInputError",
+    "UsageError",
+    "Problem",
+    "TemplateError",
+    "TemplateSecurityError",
+    "TemplateLimitError",
+    "MissingVariableError",
+    "TemplateNotFoundError",
+]
