@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from journeykit.conditions import all_of, attr, count, in_stage, prop, since, stage_for
-from journeykit.errors import DefinitionError, UsageError
+from journeykit.errors import DefinitionError, InvalidInputError, UsageError
 from journeykit.facts import FactsSpec
 from journeykit.models import Customer, Event
 from journeykit.stages import Stage, StageChanged, StageMachine, Transition
@@ -400,3 +400,24 @@ def test_model_copy_validates_and_recompiles() -> None:
     assert moves(stricter, "new", 2) == [("new", "buyer")]
     with pytest.raises(DefinitionError, match="unknown stage 'byer'"):
         m.model_copy(update={"initial": "byer"})
+
+
+def test_a_densely_connected_machine_is_checked_in_bounded_time() -> None:
+    # every stage to every other on conditions that never exclude each other: the simple
+    # cycles number in the millions, and the search must stop at its budget, not hang
+    names = [f"s{i}" for i in range(12)]
+    with pytest.raises(DefinitionError, match="can cycle"):
+        StageMachine(
+            initial="s0",
+            stages=[Stage(name=n) for n in names],
+            transitions=[
+                Transition(source=a, target=b, when=count(f"e{i}") >= 1)
+                for i, (a, b) in enumerate((a, b) for a in names for b in names if a != b)
+            ],
+        )
+
+
+def test_naive_stage_entry_times_are_refused() -> None:
+    m = machine(BUYER, final="buyer", stages="new buyer")
+    with pytest.raises(InvalidInputError, match="stage_entered_at must be timezone-aware"):
+        m.evaluate("new", datetime(2026, 1, 1), ADA, SPEC.empty(), NOW)

@@ -159,6 +159,11 @@ class EvalContext:
                 f"now must be timezone-aware (got naive {now.isoformat()}); "
                 "the host passes its clock reading with a zone, e.g. tzinfo=timezone.utc"
             )
+        if stage_entered_at is not None and stage_entered_at.tzinfo is None:
+            raise InvalidInputError(
+                f"stage_entered_at must be timezone-aware (got naive "
+                f"{stage_entered_at.isoformat()}); store the aware instant the stage change had"
+            )
         self.customer = customer
         self.facts = facts
         self.now = now

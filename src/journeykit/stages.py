@@ -630,11 +630,21 @@ class StageMachine(FrozenModel):
     def _cycles(
         self, at: str, outgoing: Mapping[str, list[tuple[int, Transition]]]
     ) -> Iterator[Problem]:
-        """Loops whose conditions can all hold at one instant, found by depth-first search."""
+        """Loops whose conditions can all hold at one instant, found by depth-first search.
+
+        Paths whose conditions already exclude each other are not followed, which keeps real
+        machines cheap; a budget of _PATH_BUDGET (5,000) steps bounds pathological ones (densely
+        connected machines with compatible conditions), past which loops are left to the
+        run-time guard in :meth:`evaluate`.
+        """
         found: list[list[tuple[int, Transition, str]]] = []
         seen_loops: set[frozenset[int]] = set()
+        budget = [_PATH_BUDGET]
 
         def walk(start: str, stage: str, path: list[tuple[int, Transition, str]]) -> None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return
             for index, t in outgoing[stage]:
                 step = (index, t, stage)
                 if t.target == start:
@@ -665,6 +675,9 @@ class StageMachine(FrozenModel):
                 + " can all hold together. Make one of them exclude another on the same "
                 "quantity (e.g. since(x) > '90d' against since(x) <= '90d')",
             )
+
+
+_PATH_BUDGET = 5_000
 
 
 class _Compiled:
