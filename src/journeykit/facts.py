@@ -30,7 +30,8 @@ not keep. The fold keeps three invariants, all property-tested:
    of keys), never on how many events came before.
 
 Timestamps are stored as POSIX seconds (floats) for speed; money as ``Decimal``. Totals
-assume the host sends amounts in one reporting currency.
+assume the host sends amounts in one reporting currency. Windows are kept back from the
+newest event, so conditions must be evaluated at a ``now`` no earlier than it.
 
 >>> from datetime import datetime, timezone
 >>> from journeykit.models import Event
