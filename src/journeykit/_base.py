@@ -28,20 +28,11 @@ class FrozenModel(BaseModel):
         return type(self) is type(other) and self.__dict__ == other.__dict__
 
     def __hash__(self) -> int:
-        return hash((type(self), *_hashable(self.__dict__.values())))
-
-
-def _hashable(values: Any) -> tuple[Any, ...]:
-    out: list[Any] = []
-    for v in values:
-        if isinstance(v, dict):
-            out.append(tuple(sorted((k, _freeze(x)) for k, x in v.items())))
-        else:
-            out.append(_freeze(v))
-    return tuple(out)
+        return hash((type(self), _freeze(self.__dict__)))
 
 
 def _freeze(v: Any) -> Any:
+    """A hashable stand-in for JSON-like values (dicts and lists inside frozen models)."""
     if isinstance(v, dict):
         return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
     if isinstance(v, list):
