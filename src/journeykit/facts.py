@@ -279,7 +279,7 @@ class FactsSpec:
         builder = _Builder(self, self._empty if facts is None else facts)
         for event in events:
             builder.add(event)
-        return builder.freeze()
+        return builder.freeze(compact=True)
 
 
 class _Builder:
@@ -375,7 +375,11 @@ class _Builder:
         if len(seen) > limit:
             del seen[next(iter(seen))]
 
-    def freeze(self) -> Facts:
+    def freeze(self, *, compact: bool = False) -> Facts:
+        if compact:
+            # after many front deletions the id window's table is mostly dummy slots,
+            # which every later copy would carry; a batch rebuilds it once
+            self.seen = dict(self.seen.items())
         return Facts(
             stats=self.stats,
             revenue=self.revenue,
