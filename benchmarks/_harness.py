@@ -62,6 +62,47 @@ def measure(
     return Timing(name, best / (loops * ops_per_call))
 
 
+def measure_all(
+    runs: Sequence[tuple[str, Callable[[], object]]],
+    ops_per_call: int = 1,
+    *,
+    repeat: int = 5,
+    min_seconds: float = 0.2,
+) -> list[Timing]:
+    """Time several implementations in interleaved rounds, keeping each one's best.
+
+    On a shared machine a burst of load lands on whichever loop is running; taking turns
+    spreads it across all of them, so the ratios between them hold better than when each
+    is timed in one block.
+    """
+    loops: list[int] = []
+    for _, fn in runs:
+        fn()
+        n = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            if time.perf_counter() - start >= min_seconds / 4 or n >= 1 << 24:
+                break
+            n *= 2
+        loops.append(n)
+    best = [float("inf")] * len(runs)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for i, (_, fn) in enumerate(runs):
+                start = time.perf_counter()
+                for _ in range(loops[i]):
+                    fn()
+                best[i] = min(best[i], (time.perf_counter() - start) / loops[i])
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return [Timing(name, b / ops_per_call) for (name, _), b in zip(runs, best, strict=True)]
+
+
 def report(title: str, timings: Sequence[Timing], *, baseline: str, unit: str = "op") -> None:
     """Print a table of per-op times and ratios to the named ``baseline`` timing."""
     base = next(t for t in timings if t.name == baseline)

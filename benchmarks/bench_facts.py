@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from benchmarks._data import cdnow_events
-from benchmarks._harness import measure, report
+from benchmarks._harness import measure, measure_all, report
 from journeykit.conditions import count, since, total
 from journeykit.facts import FactsSpec
 from journeykit.models import Event
@@ -73,13 +73,15 @@ def main() -> None:
         for events in customers:
             hand_written_fold(events)
 
-    timings = [
-        measure("hand-written fold (floor)", floor, n_events, repeat=3),
-        measure("journeykit fold_all (batch)", journeykit_batch, n_events, repeat=3),
-        measure(
-            "journeykit fold (one event at a time)", journeykit_incremental, n_events, repeat=3
-        ),
-    ]
+    timings = measure_all(
+        [
+            ("hand-written fold (floor)", floor),
+            ("journeykit fold_all (batch)", journeykit_batch),
+            ("journeykit fold (one event at a time)", journeykit_incremental),
+        ],
+        n_events,
+        repeat=3,
+    )
     report(
         f"Facts: {n_events:,} CDNOW events, {len(customers):,} customers",
         timings,

@@ -48,7 +48,7 @@ import statemachine
 import transitions
 
 from benchmarks._data import cdnow_events
-from benchmarks._harness import Timing, measure, report
+from benchmarks._harness import Timing, measure, measure_all, report
 from journeykit.facts import Facts, FactsSpec
 from journeykit.models import Channel, ConsentStatus, Customer, Event
 from journeykit.presets import lifecycle
@@ -607,7 +607,7 @@ OURS = "journeykit fold + evaluate"
 
 def _compare(title: str, stream: Stream, runs: Sequence[Run], extra: Sequence[Timing] = ()) -> None:
     n_steps = sum(len(steps) for _, steps in stream)
-    timings = [measure(name, partial(fn, stream), n_steps, repeat=3) for name, fn in runs]
+    timings = measure_all([(name, partial(fn, stream)) for name, fn in runs], n_steps, repeat=5)
     report(title, [*timings, *extra], baseline=FLOOR, unit="event")
     per = {t.name: t.seconds_per_op for t in timings}
     print(
