@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from benchmarks._data import cdnow_events
-from benchmarks._harness import measure, measure_all, report
+from benchmarks._harness import measure_all, report
 from journeykit.conditions import count, since, total
 from journeykit.facts import FactsSpec
 from journeykit.models import Event
@@ -110,7 +110,7 @@ def main() -> None:
             for i in range(n)
         ]
 
-    rows = []
+    runs = []
     for n in (10, 1_000, 100_000):
         facts = spec.fold_all(history(n))
         nxt = Event(
@@ -120,12 +120,10 @@ def main() -> None:
             at=start + n * step,
             properties={"value": "10.00", "currency": "USD"},
         )
-        rows.append(
-            measure(f"fold 1 event after {n:,} events", lambda f=facts, e=nxt: spec.fold(f, e))
-        )
+        runs.append((f"fold 1 event after {n:,} events", lambda f=facts, e=nxt: spec.fold(f, e)))
     report(
         "Cost per event as history grows",
-        rows,
+        measure_all(runs, repeat=7),
         baseline="fold 1 event after 10 events",
         unit="event",
     )

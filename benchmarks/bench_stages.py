@@ -569,7 +569,7 @@ def history_rows(machine: StageMachine, spec: FactsSpec) -> list[Timing]:
             properties={"value": "10.00", "currency": "USD"},
         )
 
-    rows = []
+    runs: list[tuple[str, Callable[[], object]]] = []
     for n in (10, 1_000, 100_000):
         facts = spec.fold_all(order(i) for i in range(n))
         last = start + (n - 1) * step
@@ -582,8 +582,8 @@ def history_rows(machine: StageMachine, spec: FactsSpec) -> list[Timing]:
         ) -> object:
             return machine.evaluate(s, t, customer, spec.fold(f, e), e.at)
 
-        rows.append(measure(f"fold+evaluate after {n:,} events", one_more, repeat=7))
-    return rows
+        runs.append((f"fold+evaluate after {n:,} events", one_more))
+    return measure_all(runs, repeat=7)
 
 
 # --- main -------------------------------------------------------------------------------
