@@ -146,6 +146,9 @@ def test_covers_tells_whether_facts_keep_what_a_spec_needs() -> None:
     assert FactsSpec().covers(plain)
     assert not SPEC.covers(plain)
     assert SPEC.covers(SPEC.empty())
+    sums_only = FactsSpec.for_conditions([total("order_placed") >= 1])
+    assert not sums_only.covers(plain)
+    assert sums_only.covers(sums_only.fold_all([ev("a", "order_placed", 0)]))
 
 
 @given(s.event_lists, st.randoms(use_true_random=False))

@@ -262,8 +262,12 @@ class FactsSpec:
     def covers(self, facts: Facts) -> bool:
         """Whether ``facts`` keep everything this spec needs (False after a definition change
         added a window or filter: such facts start counting from now on)."""
-        return all(k in facts.stats for k in self._filtered_keys) and all(
-            k in facts.windows for k in self._empty.windows
+        empty = self._empty
+        return (
+            all(k in facts.stats for k in self._filtered_keys)
+            and all(k in facts.windows for k in empty.windows)
+            and all(k in facts.sums for k in empty.sums)
+            and all(k in facts.value_windows for k in empty.value_windows)
         )
 
     def fold(self, facts: Facts, event: Event) -> Facts:
