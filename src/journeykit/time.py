@@ -664,8 +664,8 @@ def _as_time(value: object, field: str) -> time:
 def parse_time_of_day(text: str) -> time:
     """Read a 24-hour local wall-clock time such as ``"09:00"``, ``"9:00"`` or ``"23:59:59"``.
 
-    >>> parse_time_of_day("9:00")
-    datetime.time(9, 0)
+    >>> print(parse_time_of_day("9:00"))
+    09:00:00
     >>> parse_time_of_day("24:00")
     Traceback (most recent call last):
     ...
