@@ -359,9 +359,9 @@ class StageMachine(FrozenModel):
             else:
                 return tuple(changes)
             target = edge.target
-            # built from our own validated values: skip re-validation on the hot path
+            # (validating is faster than pydantic's model_construct for this small model)
             changes.append(
-                StageChanged.model_construct(
+                StageChanged(
                     from_stage=current,
                     to_stage=target,
                     at=now,
