@@ -412,3 +412,17 @@ def test_compiled_evaluation_matches_a_direct_reading_of_the_events(
     facts = spec.fold_all(shuffled)
     ctx = EvalContext(customer, facts, now, stage=stage, stage_entered_at=entered)
     assert cond.evaluate(ctx) == _reference(cond, events, ctx)
+
+
+@pytest.mark.parametrize(
+    "cond",
+    [
+        count("order_placed", where=prop("channel") == "app") >= 1,
+        since("order_placed", where=prop("channel") == "app") > "3d",
+        total("order_placed") >= 1,
+    ],
+)
+def test_filters_and_sums_the_facts_do_not_keep_are_a_usage_error(cond: c.Condition) -> None:
+    facts = FactsSpec().fold_all([order("a", 1, channel="app")])
+    with pytest.raises(UsageError, match="do not track"):
+        cond.evaluate(EvalContext(CUSTOMER, facts, NOW))

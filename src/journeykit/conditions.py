@@ -469,20 +469,6 @@ class _HistoryBase(_ConditionBase):
         """The key the facts keep this condition's data under."""
         return fact_key(self.event, _where_key(self.where))
 
-    def _stats_getter(self) -> Callable[[Facts], Any]:
-        key = self.key
-        if self.where is None:
-            return lambda facts: facts.stats.get(key)
-
-        def filtered(facts: Facts) -> Any:
-            try:
-                return facts.stats[key]
-            except KeyError:
-                raise _not_tracked(self) from None
-
-        return filtered
-
-
 def _not_tracked(cond: object) -> UsageError:
     return UsageError(
         f"the facts do not track what {cond!s} needs; fold events with a FactsSpec built "
@@ -506,15 +492,19 @@ class Count(_HistoryBase):
         compare = _COMPARE[self.op]
         n = self.value
         within = self.within
+        key = self.key
         if within is None:
-            stats = self._stats_getter()
+            filtered = self.where is not None
 
             def lifetime(ctx: EvalContext) -> bool:
-                s = stats(ctx.facts)
-                return compare(0 if s is None else s.count, n)
+                s = ctx.facts.stats.get(key)
+                if s is None:
+                    if filtered:  # filtered keys exist from FactsSpec.empty() on
+                        raise _not_tracked(self)
+                    return compare(0, n)
+                return compare(s.count, n)
 
             return lifetime
-        key = self.key
 
         def windowed(ctx: EvalContext) -> bool:
             window = ctx.facts.windows.get(key)
@@ -589,14 +579,19 @@ class Since(_HistoryBase):
     _value = field_validator("value")(classmethod(lambda cls, v: _positive(v, "value")))
 
     def _compile(self) -> Evaluator:
-        stats = self._stats_getter()
+        key = self.key
+        filtered = self.where is not None
         compare = _COMPARE[_FLIP[self.op]]
         duration = self.value
         never = self.never
 
         def fn(ctx: EvalContext) -> bool:
-            s = stats(ctx.facts)
-            if s is None or s.last_at is None:
+            s = ctx.facts.stats.get(key)
+            if s is None:
+                if filtered:  # filtered keys exist from FactsSpec.empty() on
+                    raise _not_tracked(self)
+                return never
+            if s.last_at is None:
                 return never
             # since > d  <=>  last < now - d, and likewise for the other orderings
             return compare(s.last_at, ctx.cutoff(duration))
