@@ -469,6 +469,7 @@ class _HistoryBase(_ConditionBase):
         """The key the facts keep this condition's data under."""
         return fact_key(self.event, _where_key(self.where))
 
+
 def _not_tracked(cond: object) -> UsageError:
     return UsageError(
         f"the facts do not track what {cond!s} needs; fold events with a FactsSpec built "
