@@ -1052,3 +1052,9 @@ def test_expires_in_the_future_example() -> None:
 def test_security_error_is_a_template_error() -> None:
     with pytest.raises(TemplateError):
         text_of("{{ ''.__class__ }}")
+
+
+def test_host_dependent_zone_names_are_refused_as_elsewhere() -> None:
+    # "localtime" would mean whatever zone the server runs in: an impurity
+    with pytest.raises(ValidationError, match="default_timezone"):
+        Templates(templates={}, default_timezone="localtime")

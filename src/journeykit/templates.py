@@ -60,6 +60,7 @@ from journeykit._sandbox import (
     too_long,
 )
 from journeykit.models import canonical_locale as _canonical_locale
+from journeykit.time import zone as _time_zone
 
 __all__ = [
     "CONTEXT_NAMES",
@@ -155,11 +156,12 @@ def _babel_locale(canonical: str) -> Locale:
     return Locale.parse(canonical, sep="-")
 
 
-@lru_cache(maxsize=1024)
 def _zone(name: str) -> tzinfo | None:
+    """The zone called ``name``, or None; host-dependent names such as ``localtime`` are
+    refused, as everywhere in journeykit (:func:`journeykit.time.zone`)."""
     try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError, OSError):
+        return _time_zone(name)
+    except InvalidInputError:
         return None
 
 
