@@ -324,7 +324,9 @@ class StageMachine(FrozenModel):
         [('prospect', 'buyer', 'orders >= 1')]
         """
         changes: list[StageChanged] = []
-        current = self.resolve(stage)
+        compiled = self._tables()
+        table = compiled.table
+        current = stage if stage in table else self.resolve(stage)
         if stage is None:
             changes.append(
                 StageChanged(
@@ -348,8 +350,6 @@ class StageMachine(FrozenModel):
             )
             entered_at = now
         ctx = EvalContext(customer, facts, now, stage=current, stage_entered_at=entered_at, tz=tz)
-        compiled = self._tables()
-        table = compiled.table
         visited = [current]
         limit = compiled.limit
         while True:
