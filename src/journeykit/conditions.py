@@ -54,7 +54,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, Union
 
 from pydantic import Field, JsonValue, PrivateAttr, TypeAdapter, field_validator
 
@@ -816,127 +816,94 @@ def condition_json_schema() -> dict[str, Any]:
 # --- builders --------------------------------------------------------------------------
 
 
-class _Ref:
-    """Something comparable that becomes a condition: ``count("x") >= 2``."""
+_C = TypeVar("_C", bound=_ConditionBase)  # the condition a comparison builds
+_V = TypeVar("_V")  # what it may be compared with
+
+Number = Union[Decimal, int, float, str]  # noqa: UP007  # a runtime alias usable on 3.10
+
+
+class _Ordered(Generic[_C, _V]):
+    """Something compared with ``< <= > >=`` that becomes a condition: ``since(x) > "90d"``."""
 
     __slots__ = ()
     __hash__ = None  # type: ignore[assignment]  # comparisons build conditions, so no hashing
 
-    def _make(self, op: str, value: Any) -> Any:
+    def _make(self, op: str, value: Any) -> _C:
         raise NotImplementedError  # every reference overrides this
 
-    def __eq__(self, value: Any) -> Any:
-        return self._make("==", value)
-
-    def __ne__(self, value: Any) -> Any:
-        return self._make("!=", value)
-
-    def __lt__(self, value: Any) -> Any:
+    def __lt__(self, value: _V) -> _C:
         return self._make("<", value)
 
-    def __le__(self, value: Any) -> Any:
+    def __le__(self, value: _V) -> _C:
         return self._make("<=", value)
 
-    def __gt__(self, value: Any) -> Any:
+    def __gt__(self, value: _V) -> _C:
         return self._make(">", value)
 
-    def __ge__(self, value: Any) -> Any:
+    def __ge__(self, value: _V) -> _C:
         return self._make(">=", value)
 
 
-class AttrRef(_Ref):
-    """A customer attribute, waiting for a comparison. Made by :func:`attr`."""
+class _Compared(_Ordered[_C, _V]):
+    """Something compared with any of ``== != < <= > >=``: ``count("x") >= 2``."""
+
+    __slots__ = ()
+
+    def __eq__(self, value: _V) -> _C:  # type: ignore[override]  # builds a condition
+        return self._make("==", value)
+
+    def __ne__(self, value: _V) -> _C:  # type: ignore[override]  # builds a condition
+        return self._make("!=", value)
+
+
+class _PathRef(_Compared[_C, JsonValue]):
+    """A value at a dotted path, with the membership tests attributes and properties share."""
 
     __slots__ = ("path",)
 
     def __init__(self, path: str) -> None:
         self.path = path
 
+    def is_in(self, values: Iterable[JsonValue]) -> _C:
+        """The value equals one of ``values``."""
+        return self._make("in", list(values))
+
+    def not_in(self, values: Iterable[JsonValue]) -> _C:
+        """The value is set and equals none of ``values``."""
+        return self._make("not_in", list(values))
+
+    def contains(self, value: JsonValue) -> _C:
+        """The value (a list or string) contains ``value``."""
+        return self._make("contains", value)
+
+    def exists(self) -> _C:
+        """The value is set (and not null)."""
+        return self._make("exists", None)
+
+    def missing(self) -> _C:
+        """The value is absent or null."""
+        return self._make("missing", None)
+
+
+class AttrRef(_PathRef[Attr]):
+    """A customer attribute, waiting for a comparison. Made by :func:`attr`."""
+
+    __slots__ = ()
+
     def _make(self, op: str, value: Any) -> Attr:
-        return Attr(path=self.path, op=op, value=value)  # type: ignore[arg-type]  # op is one of the literals
-
-    def __eq__(self, value: JsonValue) -> Attr:  # type: ignore[override]  # builds a condition
-        return self._make("==", value)
-
-    def __ne__(self, value: JsonValue) -> Attr:  # type: ignore[override]  # builds a condition
-        return self._make("!=", value)
-
-    def __lt__(self, value: JsonValue) -> Attr:
-        return self._make("<", value)
-
-    def __le__(self, value: JsonValue) -> Attr:
-        return self._make("<=", value)
-
-    def __gt__(self, value: JsonValue) -> Attr:
-        return self._make(">", value)
-
-    def __ge__(self, value: JsonValue) -> Attr:
-        return self._make(">=", value)
-
-    def is_in(self, values: Iterable[JsonValue]) -> Attr:
-        """The attribute equals one of ``values``."""
-        return Attr(path=self.path, op="in", value=list(values))
-
-    def not_in(self, values: Iterable[JsonValue]) -> Attr:
-        """The attribute is set and equals none of ``values``."""
-        return Attr(path=self.path, op="not_in", value=list(values))
-
-    def contains(self, value: JsonValue) -> Attr:
-        """The attribute (a list or string) contains ``value``."""
-        return Attr(path=self.path, op="contains", value=value)
-
-    def exists(self) -> Attr:
-        """The attribute is set (and not null)."""
-        return Attr(path=self.path, op="exists")
-
-    def missing(self) -> Attr:
-        """The attribute is absent or null."""
-        return Attr(path=self.path, op="missing")
+        return Attr.model_validate({"path": self.path, "op": op, "value": value})
 
 
-class PropRef(AttrRef):
+class PropRef(_PathRef[Prop]):
     """An event property, waiting for a comparison; for ``where=``. Made by :func:`prop`."""
 
     __slots__ = ()
 
-    def _make(self, op: str, value: Any) -> Prop:  # type: ignore[override]  # same shape, other model
-        return Prop(path=self.path, op=op, value=value)  # type: ignore[arg-type]  # op is one of the literals
-
-    def __eq__(self, value: JsonValue) -> Prop:  # type: ignore[override]  # builds a condition
-        return self._make("==", value)
-
-    def __ne__(self, value: JsonValue) -> Prop:  # type: ignore[override]  # builds a condition
-        return self._make("!=", value)
-
-    def __lt__(self, value: JsonValue) -> Prop:  # type: ignore[override]  # builds a Prop
-        return self._make("<", value)
-
-    def __le__(self, value: JsonValue) -> Prop:  # type: ignore[override]  # builds a Prop
-        return self._make("<=", value)
-
-    def __gt__(self, value: JsonValue) -> Prop:  # type: ignore[override]  # builds a Prop
-        return self._make(">", value)
-
-    def __ge__(self, value: JsonValue) -> Prop:  # type: ignore[override]  # builds a Prop
-        return self._make(">=", value)
-
-    def is_in(self, values: Iterable[JsonValue]) -> Prop:  # type: ignore[override]  # builds a Prop
-        return Prop(path=self.path, op="in", value=list(values))
-
-    def not_in(self, values: Iterable[JsonValue]) -> Prop:  # type: ignore[override]  # builds a Prop
-        return Prop(path=self.path, op="not_in", value=list(values))
-
-    def contains(self, value: JsonValue) -> Prop:  # type: ignore[override]  # builds a Prop
-        return Prop(path=self.path, op="contains", value=value)
-
-    def exists(self) -> Prop:  # type: ignore[override]  # builds a Prop
-        return Prop(path=self.path, op="exists")
-
-    def missing(self) -> Prop:  # type: ignore[override]  # builds a Prop
-        return Prop(path=self.path, op="missing")
+    def _make(self, op: str, value: Any) -> Prop:
+        return Prop.model_validate({"path": self.path, "op": op, "value": value})
 
 
-class CountRef(_Ref):
+class CountRef(_Compared[Count, int]):
     """A number of events, waiting for a comparison. Made by :func:`count`."""
 
     __slots__ = ("event", "where", "within")
@@ -957,26 +924,13 @@ class CountRef(_Ref):
             }
         )
 
-    def __eq__(self, value: int) -> Count:  # type: ignore[override]  # builds a condition
-        return self._make("==", value)
 
-    def __ne__(self, value: int) -> Count:  # type: ignore[override]  # builds a condition
-        return self._make("!=", value)
-
-    def __lt__(self, value: int) -> Count:
-        return self._make("<", value)
-
-    def __le__(self, value: int) -> Count:
-        return self._make("<=", value)
-
-    def __gt__(self, value: int) -> Count:
-        return self._make(">", value)
-
-    def __ge__(self, value: int) -> Count:
-        return self._make(">=", value)
+def _exact(value: Any) -> Any:
+    """Floats become their shortest text before Decimal reads them: 0.1 stays 0.1."""
+    return str(value) if isinstance(value, float) else value
 
 
-class TotalRef(_Ref):
+class TotalRef(_Compared[Total, Number]):
     """A sum of a money property, waiting for a comparison. Made by :func:`total`."""
 
     __slots__ = ("event", "prop", "where", "within")
@@ -990,8 +944,6 @@ class TotalRef(_Ref):
         self.within = within
 
     def _make(self, op: str, value: Any) -> Total:
-        if isinstance(value, float):
-            value = str(value)
         return Total.model_validate(
             {
                 "event": self.event,
@@ -999,30 +951,12 @@ class TotalRef(_Ref):
                 "where": self.where,
                 "within": self.within,
                 "op": op,
-                "value": value,
+                "value": _exact(value),
             }
         )
 
-    def __eq__(self, value: Decimal | int | float | str) -> Total:  # type: ignore[override]  # builds a condition
-        return self._make("==", value)
 
-    def __ne__(self, value: Decimal | int | float | str) -> Total:  # type: ignore[override]  # builds a condition
-        return self._make("!=", value)
-
-    def __lt__(self, value: Decimal | int | float | str) -> Total:
-        return self._make("<", value)
-
-    def __le__(self, value: Decimal | int | float | str) -> Total:
-        return self._make("<=", value)
-
-    def __gt__(self, value: Decimal | int | float | str) -> Total:
-        return self._make(">", value)
-
-    def __ge__(self, value: Decimal | int | float | str) -> Total:
-        return self._make(">=", value)
-
-
-class FactRef(TotalRef):
+class FactRef(_Compared[FactIs, Number]):
     """A derived order fact, waiting for a comparison. Made by :func:`fact`."""
 
     __slots__ = ("name",)
@@ -1030,20 +964,14 @@ class FactRef(TotalRef):
     def __init__(self, name: FactName) -> None:
         self.name = name
 
-    def _make(self, op: str, value: Any) -> FactIs:  # type: ignore[override]  # same shape, other model
-        if isinstance(value, float):
-            value = str(value)
-        return FactIs.model_validate({"name": self.name, "op": op, "value": value})
+    def _make(self, op: str, value: Any) -> FactIs:
+        return FactIs.model_validate({"name": self.name, "op": op, "value": _exact(value)})
 
 
-class _DurationRef:
-    """Something compared with a duration using < <= > >= only."""
+class _DurationRef(_Ordered[_C, DurationLike]):
+    """Elapsed time, compared with a duration using ``< <= > >=`` only."""
 
     __slots__ = ()
-    __hash__ = None  # type: ignore[assignment]  # comparisons build conditions, so no hashing
-
-    def _make(self, op: str, value: DurationLike) -> Any:
-        raise NotImplementedError  # every reference overrides this
 
     def __eq__(self, value: object) -> bool:
         raise TypeError(
@@ -1055,7 +983,7 @@ class _DurationRef:
         return self.__eq__(value)
 
 
-class SinceRef(_DurationRef):
+class SinceRef(_DurationRef[Since]):
     """Time since the last event, waiting for a comparison. Made by :func:`since`."""
 
     __slots__ = ("event", "never", "where")
@@ -1065,7 +993,7 @@ class SinceRef(_DurationRef):
         self.where = where
         self.never = never
 
-    def _make(self, op: str, value: DurationLike) -> Since:
+    def _make(self, op: str, value: Any) -> Since:
         return Since.model_validate(
             {
                 "event": self.event,
@@ -1076,38 +1004,14 @@ class SinceRef(_DurationRef):
             }
         )
 
-    def __lt__(self, value: DurationLike) -> Since:
-        return self._make("<", value)
 
-    def __le__(self, value: DurationLike) -> Since:
-        return self._make("<=", value)
-
-    def __gt__(self, value: DurationLike) -> Since:
-        return self._make(">", value)
-
-    def __ge__(self, value: DurationLike) -> Since:
-        return self._make(">=", value)
-
-
-class StageForRef(_DurationRef):
+class StageForRef(_DurationRef[StageFor]):
     """Time in the current stage, waiting for a comparison. Made by :func:`stage_for`."""
 
     __slots__ = ()
 
-    def _make(self, op: str, value: DurationLike) -> StageFor:
+    def _make(self, op: str, value: Any) -> StageFor:
         return StageFor.model_validate({"op": op, "value": value})
-
-    def __lt__(self, value: DurationLike) -> StageFor:
-        return self._make("<", value)
-
-    def __le__(self, value: DurationLike) -> StageFor:
-        return self._make("<=", value)
-
-    def __gt__(self, value: DurationLike) -> StageFor:
-        return self._make(">", value)
-
-    def __ge__(self, value: DurationLike) -> StageFor:
-        return self._make(">=", value)
 
 
 def attr(path: str) -> AttrRef:

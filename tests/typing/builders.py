@@ -22,7 +22,18 @@ from journeykit import (
     since,
     total,
 )
-from journeykit.conditions import Count, Since, Total, attr, consented, fact, stage_for
+from journeykit.conditions import (
+    Attr,
+    Count,
+    Prop,
+    Since,
+    Total,
+    attr,
+    consented,
+    fact,
+    prop,
+    stage_for,
+)
 from journeykit.presets import lifecycle
 from journeykit.stages import Stage, StageChanged, Transition
 
@@ -34,7 +45,9 @@ both: AllOf = repeat & lapsed
 either = repeat | consented("email")
 neither: Not = ~either
 anything: Condition = both
-vip = attr("tier") == "gold"
+vip: Attr = attr("tier") == "gold"
+in_app: Prop = prop("channel").is_in(["app", "web"])
+recent_app_orders: Count = count("order_placed", where=in_app, within="30d") > 0
 rich = fact("revenue") >= 1000
 settled = stage_for() >= "30d"
 machine: StageMachine = lifecycle(at_risk_after="60d", loyal_revenue=None)
@@ -51,6 +64,8 @@ changes: tuple[StageChanged, ...] = machine.evaluate(None, None, ada, facts, now
 
 # likely mistakes
 count(42)  # type: ignore[arg-type]
+count("order_placed") >= "two"  # type: ignore[operator]
+total("order_placed") >= None  # type: ignore[operator]
 count("order_placed", within=30)  # type: ignore[arg-type]
 since("order_placed") > 90  # type: ignore[operator]
 in_stage(["loyal", "vip"])  # type: ignore[arg-type]
