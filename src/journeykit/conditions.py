@@ -54,7 +54,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union
 
 from pydantic import Field, JsonValue, PrivateAttr, TypeAdapter, field_validator
 
@@ -698,47 +698,31 @@ class Consented(_ConditionBase):
 # --- combinators -----------------------------------------------------------------------
 
 
-class AllOf(_ConditionBase):
-    """Every condition holds (an empty ``all_of`` always holds)."""
+class _Junction(_ConditionBase):
+    """``all_of`` and ``any_of``: the same shape, joined by "and" or by "or"."""
 
-    type: Literal["all_of"] = "all_of"
-    conditions: tuple[Condition, ...]
-
-    def _compile(self) -> Evaluator:
-        fns = tuple(c.compile() for c in self.conditions)
-        if len(fns) == 1:
-            return fns[0]
-        if len(fns) == 2:
-            a, b = fns
-            return lambda ctx: a(ctx) and b(ctx)
-
-        def every(ctx: EvalContext) -> bool:
-            for fn in fns:
-                if not fn(ctx):
-                    return False
-            return True
-
-        return every
-
-    def _children(self) -> Sequence[Condition]:
-        return self.conditions
-
-    def describe(self) -> str:
-        if not self.conditions:
-            return "always"
-        return " and ".join(_grouped(c, AnyOf) for c in self.conditions)
-
-
-class AnyOf(_ConditionBase):
-    """At least one condition holds (an empty ``any_of`` never holds)."""
-
-    type: Literal["any_of"] = "any_of"
-    conditions: tuple[Condition, ...]
+    if TYPE_CHECKING:  # each subclass declares it after `type`, so JSON opens with "type"
+        conditions: tuple[Condition, ...]
+    _every: ClassVar[bool]  # all_of: every condition must hold; any_of: one is enough
+    _empty: ClassVar[str]  # the words for an empty junction
+    _word: ClassVar[str]
 
     def _compile(self) -> Evaluator:
         fns = tuple(c.compile() for c in self.conditions)
         if len(fns) == 1:
             return fns[0]
+        if self._every:
+            if len(fns) == 2:
+                a, b = fns
+                return lambda ctx: a(ctx) and b(ctx)
+
+            def every(ctx: EvalContext) -> bool:
+                for fn in fns:
+                    if not fn(ctx):
+                        return False
+                return True
+
+            return every
         if len(fns) == 2:
             a, b = fns
             return lambda ctx: a(ctx) or b(ctx)
@@ -756,8 +740,35 @@ class AnyOf(_ConditionBase):
 
     def describe(self) -> str:
         if not self.conditions:
-            return "never"
-        return " or ".join(_grouped(c, AllOf) for c in self.conditions)
+            return self._empty
+        parts = []
+        for c in self.conditions:
+            text = str(c)
+            # the other junction inside this one needs brackets to read right
+            if isinstance(c, _Junction) and c._every != self._every and len(c.conditions) > 1:
+                text = f"({text})"
+            parts.append(text)
+        return f" {self._word} ".join(parts)
+
+
+class AllOf(_Junction):
+    """Every condition holds (an empty ``all_of`` always holds)."""
+
+    type: Literal["all_of"] = "all_of"
+    conditions: tuple[Condition, ...]
+    _every = True
+    _empty = "always"
+    _word = "and"
+
+
+class AnyOf(_Junction):
+    """At least one condition holds (an empty ``any_of`` never holds)."""
+
+    type: Literal["any_of"] = "any_of"
+    conditions: tuple[Condition, ...]
+    _every = False
+    _empty = "never"
+    _word = "or"
 
 
 class Not(_ConditionBase):
@@ -775,13 +786,6 @@ class Not(_ConditionBase):
 
     def describe(self) -> str:
         return f"not ({self.condition})"
-
-
-def _grouped(cond: Condition, other: type[AllOf] | type[AnyOf]) -> str:
-    text = str(cond)
-    if isinstance(cond, (AllOf, AnyOf)) and isinstance(cond, other) and len(cond.conditions) > 1:
-        return f"({text})"
-    return text
 
 
 Condition = Annotated[
