@@ -209,36 +209,21 @@ def _check_items(event_type: str, items: list[Any]) -> None:
                     )
 
 
-_NOUNS: Final[Mapping[str, str]] = {
-    SIGNED_UP: "sign-ups",
-    SUBSCRIBED: "subscriptions",
-    UNSUBSCRIBED: "unsubscriptions",
-    PRODUCT_VIEWED: "product views",
-    ADDED_TO_CART: "cart additions",
-    CHECKOUT_STARTED: "checkouts started",
-    ORDER_PLACED: "orders",
-    ORDER_REFUNDED: "refunds",
-    MESSAGE_OPENED: "message opens",
-    MESSAGE_CLICKED: "message clicks",
-    REVIEW_SUBMITTED: "reviews",
-    REFERRAL_MADE: "referrals",
-    BACK_IN_STOCK: "back-in-stock events",
-}
-
-_SINGULAR: Final[Mapping[str, str]] = {
-    SIGNED_UP: "sign-up",
-    SUBSCRIBED: "subscription",
-    UNSUBSCRIBED: "unsubscription",
-    PRODUCT_VIEWED: "product view",
-    ADDED_TO_CART: "cart addition",
-    CHECKOUT_STARTED: "checkout started",
-    ORDER_PLACED: "order",
-    ORDER_REFUNDED: "refund",
-    MESSAGE_OPENED: "message open",
-    MESSAGE_CLICKED: "message click",
-    REVIEW_SUBMITTED: "review",
-    REFERRAL_MADE: "referral",
-    BACK_IN_STOCK: "back-in-stock event",
+# how each standard type reads in a sentence: (one, many)
+_WORDS: Final[Mapping[str, tuple[str, str]]] = {
+    SIGNED_UP: ("sign-up", "sign-ups"),
+    SUBSCRIBED: ("subscription", "subscriptions"),
+    UNSUBSCRIBED: ("unsubscription", "unsubscriptions"),
+    PRODUCT_VIEWED: ("product view", "product views"),
+    ADDED_TO_CART: ("cart addition", "cart additions"),
+    CHECKOUT_STARTED: ("checkout started", "checkouts started"),
+    ORDER_PLACED: ("order", "orders"),
+    ORDER_REFUNDED: ("refund", "refunds"),
+    MESSAGE_OPENED: ("message open", "message opens"),
+    MESSAGE_CLICKED: ("message click", "message clicks"),
+    REVIEW_SUBMITTED: ("review", "reviews"),
+    REFERRAL_MADE: ("referral", "referrals"),
+    BACK_IN_STOCK: ("back-in-stock event", "back-in-stock events"),
 }
 
 
@@ -248,7 +233,7 @@ def noun(event_type: str, *, plural: bool = True) -> str:
     >>> noun("order_placed"), noun("order_placed", plural=False), noun("wishlist_shared")
     ('orders', 'order', "'wishlist_shared' events")
     """
-    table = _NOUNS if plural else _SINGULAR
-    if event_type in table:
-        return table[event_type]
+    words = _WORDS.get(event_type)
+    if words is not None:
+        return words[plural]
     return f"{event_type!r} event{'s' if plural else ''}"
