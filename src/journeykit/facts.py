@@ -175,8 +175,8 @@ class _Tracker:
     where: PropertyFilter | None
     horizon: float | None  # windows
     keep_last: int | None  # windows; None keeps every timestamp within the horizon
-    sum_props: tuple[str, ...]  # lifetime sums
-    window_props: tuple[tuple[str, float], ...]  # (prop, horizon) windowed sums
+    sum_props: tuple[tuple[str, str], ...]  # lifetime sums: (prop, key in Facts.sums)
+    window_props: tuple[tuple[str, str, float], ...]  # (prop, key in value_windows, horizon)
 
 
 class FactsSpec:
@@ -225,18 +225,18 @@ class FactsSpec:
                 where=first.where,
                 horizon=max(horizons) if horizons else None,
                 keep_last=keep_last,
-                sum_props=tuple(sum_props),
-                window_props=tuple(sorted(window_props.items())),
+                sum_props=tuple((p, f"{key}:{p}") for p in sum_props),
+                window_props=tuple((p, f"{key}:{p}", h) for p, h in sorted(window_props.items())),
             )
             by_type.setdefault(first.event_type, []).append(tracker)
             if first.where is not None:
                 filtered.append(key)
             if tracker.horizon is not None:
                 windows[key] = ()
-            for prop in tracker.sum_props:
-                sums[f"{key}:{prop}"] = _ZERO
-            for prop, _ in tracker.window_props:
-                value_windows[f"{key}:{prop}"] = ()
+            for _, skey in tracker.sum_props:
+                sums[skey] = _ZERO
+            for _, vkey, _ in tracker.window_props:
+                value_windows[vkey] = ()
         self._by_type = {t: tuple(ts) for t, ts in by_type.items()}
         self._filtered_keys = tuple(filtered)
         self._empty = Facts(
@@ -330,10 +330,14 @@ class _Builder:
         etype = event.type
         _bump(self.stats, etype, ts)
         props = event.properties
+        # money properties parsed once per event, however many sums read them
+        amounts: dict[str, Decimal | None] = {}
         if etype == ORDER_PLACED:
-            self.revenue += parse_money(props.get("value")) or _ZERO
+            value = amounts["value"] = parse_money(props.get("value"))
+            self.revenue += value or _ZERO
         elif etype == ORDER_REFUNDED:
-            self.revenue -= parse_money(props.get("value")) or _ZERO
+            value = amounts["value"] = parse_money(props.get("value"))
+            self.revenue -= value or _ZERO
         trackers = self.spec._by_type.get(etype)
         if trackers:
             if not self.owned:
@@ -347,15 +351,13 @@ class _Builder:
                     self.windows[tracker.key] = _insert_window(
                         self.windows.get(tracker.key, ()), ts, tracker.horizon, tracker.keep_last
                     )
-                for prop in tracker.sum_props:
-                    amount = parse_money(props.get(prop))
+                for prop, skey in tracker.sum_props:
+                    amount = amounts[prop] if prop in amounts else _parse(amounts, props, prop)
                     if amount is not None:
-                        skey = f"{tracker.key}:{prop}"
                         self.sums[skey] = self.sums.get(skey, _ZERO) + amount
-                for prop, horizon in tracker.window_props:
-                    amount = parse_money(props.get(prop))
+                for prop, vkey, horizon in tracker.window_props:
+                    amount = amounts[prop] if prop in amounts else _parse(amounts, props, prop)
                     if amount is not None:
-                        vkey = f"{tracker.key}:{prop}"
                         self.value_windows[vkey] = _insert_values(
                             self.value_windows.get(vkey, ()), ts, amount, horizon
                         )
@@ -392,6 +394,13 @@ class _Builder:
             value_windows=self.value_windows,
             seen=self.seen,
         )
+
+
+def _parse(
+    amounts: dict[str, Decimal | None], props: Mapping[str, Any], prop: str
+) -> Decimal | None:
+    amount = amounts[prop] = parse_money(props.get(prop))
+    return amount
 
 
 def _copy(mapping: Mapping[str, _V]) -> dict[str, _V]:
