@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import yaml
@@ -295,7 +296,7 @@ def test_yaml_loads_the_same_machine() -> None:
 
 
 def test_malformed_json_is_a_definition_error_with_a_path() -> None:
-    with pytest.raises(DefinitionError, match="Invalid JSON"):
+    with pytest.raises(DefinitionError, match="not valid JSON"):
         StageMachine.from_json("{not json")
     bad = json.loads(full_machine().model_dump_json())
     bad["transitions"][1]["when"]["op"] = "=>"
@@ -303,8 +304,49 @@ def test_malformed_json_is_a_definition_error_with_a_path() -> None:
     with pytest.raises(DefinitionError) as info:
         StageMachine.from_json(json.dumps(bad))
     paths = [p.path for p in info.value.problems]
-    assert "transitions[1].when.count.op" in paths
+    assert "transitions[1].when.op" in paths
     assert "transitions[2].priorty" in paths
+
+
+GHOST = {
+    "initial": "ghost",
+    "stages": [{"name": "a"}, {"name": "a"}],
+    "transitions": [{"source": "a", "target": "b", "when": {"type": "in_stage", "stages": ["a"]}}],
+}
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        lambda: StageMachine.from_json(json.dumps(GHOST)),
+        lambda: StageMachine.model_validate_json(json.dumps(GHOST)),
+        lambda: StageMachine.model_validate(GHOST),
+        lambda: StageMachine(**GHOST),
+    ],
+)
+def test_every_way_in_reports_each_problem_at_its_own_path(load: Any) -> None:
+    with pytest.raises(DefinitionError) as info:
+        load()
+    assert [p.path for p in info.value.problems] == [
+        "stages[1].name",
+        "initial",
+        "transitions[0].target",
+    ]
+
+
+def test_shape_problems_of_nested_parts_keep_their_full_path() -> None:
+    data = json.loads(full_machine().model_dump_json())
+    data["transitions"][0]["when"] = {"type": "all_of", "conditions": [{"type": "count"}]}
+    data["stages"][0]["final"] = "perhaps"
+    with pytest.raises(DefinitionError) as info:
+        StageMachine.model_validate(data)
+    paths = {p.path for p in info.value.problems}
+    assert "stages[0].final" in paths
+    assert {
+        "transitions[0].when.conditions[0].event",
+        "transitions[0].when.conditions[0].op",
+    } <= paths
+    assert all("Value error" not in p.message for p in info.value.problems)
 
 
 def test_loading_checks_the_whole_definition_too() -> None:

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Ty
 
 from pydantic import Field, JsonValue, PrivateAttr, TypeAdapter, field_validator
 
-from journeykit._base import FrozenModel
+from journeykit._base import Definition
 from journeykit._errors import DefinitionError, InvalidInputError, Problem, UsageError
 from journeykit._lookback import look_back
 from journeykit.events import noun
@@ -189,7 +189,7 @@ class EvalContext:
         return found
 
 
-class _ConditionBase(FrozenModel):
+class _ConditionBase(Definition):
     """Behaviour every condition shares: combinators, evaluation, readable text."""
 
     _fn: Evaluator | None = PrivateAttr(default=None)
@@ -288,7 +288,7 @@ def _value_test(op: str, expected: Any) -> Callable[[Any], bool]:
     if op == "contains":
 
         def contains(v: Any) -> bool:
-            if isinstance(v, list):
+            if isinstance(v, (list, tuple)):
                 return any(json_equal(x, expected) for x in v)
             if isinstance(v, str) and isinstance(expected, str):
                 return expected in v

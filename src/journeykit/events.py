@@ -22,24 +22,29 @@ back_in_stock      ``product_id``, ``name``
 =================  ============================================================
 
 Money values (``value``, ``price``) are non-negative decimals, given as JSON numbers or,
-better, strings (``"499.00"``) so no binary rounding creeps in; ``currency`` is an ISO 4217
-code. ``items`` is a list of objects with ``product_id``, ``name``, ``quantity``, ``price``.
+better, strings (``"499.00"``) so no binary rounding creeps in, or as ``Decimal``. They are
+exact, so they are bounded: below 10^15 and with at most 6 decimal places (money sums stay
+exact far beyond any shop's history). ``currency`` is an ISO 4217 code. ``items`` is a list
+of objects with ``product_id``, ``name``, ``quantity``, ``price``.
 
 >>> check_properties("order_placed", {"value": "12.50", "currency": "EUR"})
 >>> check_properties("order_placed", {"value": "-3", "currency": "EUR"})
 Traceback (most recent call last):
   ...
-ValueError: order_placed property 'value' must be a non-negative decimal such as '12.50' (got '-3')
+journeykit.errors.InvalidInputError: properties.value: order_placed's value must be a \
+non-negative decimal such as '12.50' (got '-3')
 >>> check_properties("wishlist_shared", {"anything": [1, 2]})  # not standard: free properties
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from babel.numbers import is_currency
+
+from journeykit._errors import InvalidInputError, Problem, quote
 
 __all__ = [
     "SIGNED_UP",
@@ -59,6 +64,8 @@ __all__ = [
     "check_properties",
     "noun",
     "parse_money",
+    "MAX_MONEY",
+    "MONEY_PLACES",
 ]
 
 SIGNED_UP: Final = "signed_up"
@@ -132,19 +139,39 @@ _ITEM_SPEC: Final[Mapping[str, str]] = {
 _CHANNELS: Final = ("email", "sms", "push", "in_app")
 
 
+#: Money amounts must be smaller than this in absolute value.
+_MAX_MONEY_DIGITS: Final = 15
+MAX_MONEY: Final = Decimal(10) ** _MAX_MONEY_DIGITS
+#: ... and have at most this many decimal places.
+MONEY_PLACES: Final = 6
+
+
 def parse_money(value: object) -> Decimal | None:
-    """Read a money amount given as a JSON number or decimal string; None if it is not one.
+    """Read a money amount given as a JSON number, decimal string or ``Decimal``; None if
+    it is not one, or is outside the exact range (see :data:`MAX_MONEY`, :data:`MONEY_PLACES`).
 
     >>> parse_money("499.00"), parse_money(12), parse_money("twelve"), parse_money(True)
     (Decimal('499.00'), Decimal('12'), None, None)
+    >>> parse_money("1e400"), parse_money("0.0000001")
+    (None, None)
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        return None
+    if isinstance(value, str) and len(value) > 40:
         return None
     try:
         amount = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
     except (InvalidOperation, ValueError):
         return None
-    return amount if amount.is_finite() else None
+    if not amount.is_finite():
+        return None
+    # compared without arithmetic, which could itself overflow the decimal context
+    exponent = amount.as_tuple().exponent
+    if not isinstance(exponent, int) or not -MONEY_PLACES <= exponent < _MAX_MONEY_DIGITS:
+        return None
+    if amount and amount.adjusted() >= _MAX_MONEY_DIGITS:
+        return None
+    return amount
 
 
 def _problem(kind: str, value: object) -> str | None:
@@ -152,7 +179,12 @@ def _problem(kind: str, value: object) -> str | None:
     if kind == _MONEY:
         amount = parse_money(value)
         if amount is None or amount < 0:
-            return "must be a non-negative decimal such as '12.50'"
+            return (
+                "must be a non-negative decimal such as '12.50', below 10^15 with at most "
+                f"{MONEY_PLACES} decimal places"
+                if amount is None
+                else "must be a non-negative decimal such as '12.50'"
+            )
     elif kind == _CURRENCY:
         if not isinstance(value, str) or not is_currency(value):
             return "must be an ISO 4217 currency code such as 'EUR' or 'SEK'"
@@ -168,7 +200,7 @@ def _problem(kind: str, value: object) -> str | None:
     elif kind == _RATING:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
             return "must be a number from 1 to 5"
-    elif kind == _ITEMS and not isinstance(value, list):
+    elif kind == _ITEMS and not isinstance(value, (list, tuple)):
         return "must be a list of objects with product_id, name, quantity, price"
     return None
 
@@ -176,37 +208,48 @@ def _problem(kind: str, value: object) -> str | None:
 def check_properties(event_type: str, properties: Mapping[str, Any]) -> None:
     """Check a standard event's documented properties; other types and properties pass.
 
-    Raises ``ValueError`` naming the event type, the property, what it must be and what it
-    got. :class:`journeykit.models.Event` calls this when it is built.
+    Raises :class:`~journeykit.errors.InvalidInputError` listing every bad property with
+    its path (``properties.value``, ``properties.items[2].price``), what it must be and
+    what it got. :class:`journeykit.models.Event` calls this when it is built.
     """
     spec = _SPECS.get(event_type)
     if spec is None:
         return
+    problems: list[Problem] = []
     for name, kind in spec.items():
-        if name in properties and properties[name] is not None:
-            value = properties[name]
-            message = _problem(kind, value)
-            if message is not None:
-                raise ValueError(f"{event_type} property {name!r} {message} (got {value!r})")
-            if kind == _ITEMS:
-                _check_items(event_type, value)
+        value = properties.get(name)
+        if value is None:
+            continue
+        message = _problem(kind, value)
+        if message is not None:
+            problems.append(_bad(event_type, name, message, value))
+        elif kind == _ITEMS:
+            problems.extend(_item_problems(event_type, value))
+    if problems:
+        raise InvalidInputError(problems)
 
 
-def _check_items(event_type: str, items: list[Any]) -> None:
+def _bad(event_type: str, name: str, message: str, value: object) -> Problem:
+    return Problem(
+        f"properties.{name}", f"{event_type}'s {name} {message} (got {quote(repr(value), 60)})"
+    )
+
+
+def _item_problems(event_type: str, items: Sequence[Any]) -> Iterator[Problem]:
     for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise ValueError(
-                f"{event_type} property 'items[{index}]' must be an object with product_id, "
-                f"name, quantity, price (got {item!r})"
+        if not isinstance(item, Mapping):
+            yield _bad(
+                event_type,
+                f"items[{index}]",
+                "must be an object with product_id, name, quantity, price",
+                item,
             )
+            continue
         for name, kind in _ITEM_SPEC.items():
             if item.get(name) is not None:
                 message = _problem(kind, item[name])
                 if message is not None:
-                    raise ValueError(
-                        f"{event_type} property 'items[{index}].{name}' {message} "
-                        f"(got {item[name]!r})"
-                    )
+                    yield _bad(event_type, f"items[{index}].{name}", message, item[name])
 
 
 # how each standard type reads in a sentence: (one, many)

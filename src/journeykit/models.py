@@ -1,33 +1,38 @@
 """The customer and event records journeykit reads.
 
 A host builds these from its own database rows and webhooks. Both are frozen pydantic
-models: validated when built, immutable afterwards, and exact through JSON
-(``Customer.model_validate_json(c.model_dump_json()) == c``).
+models: validated when built, immutable afterwards all the way down (``attributes``,
+``consent`` and ``properties`` are read-only mappings, their lists tuples), and exact
+through JSON (``Customer.model_validate_json(c.model_dump_json()) == c``).
 
-Bad data raises :class:`pydantic.ValidationError` (a ``ValueError``). Each error's ``loc``
-names the field, and the message says what it must be and what it got:
+Bad data raises :class:`~journeykit.errors.InvalidInputError` (a ``ValueError``). Each of
+its ``problems`` names the field path, what it must be and what it got:
 
 >>> from datetime import datetime
 >>> try:
 ...     Customer(id="c1", created_at=datetime(2026, 1, 5, 9, 0))
 ... except ValueError as err:
-...     print(err.errors()[0]["loc"], err.errors()[0]["msg"])  # doctest: +ELLIPSIS
-('created_at',) Value error, must be timezone-aware (got naive 2026-01-05T09:00:00); ...
+...     print(err.problems[0].path, "|", err.problems[0].message)  # doctest: +ELLIPSIS
+created_at | the datetime must be timezone-aware (got naive 2026-01-05T09:00:00); ...
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Literal, TypeAlias
 
 from babel.core import Locale, UnknownLocaleError
-from pydantic import AfterValidator, Field, JsonValue, field_validator
+from pydantic import AfterValidator, Field, JsonValue, StringConstraints
 
-from journeykit._base import FrozenModel
+from journeykit._base import FrozenDict, FrozenJson, FrozenModel
+from journeykit._errors import InvalidInputError
+from journeykit.events import check_properties
+from journeykit.time import require_aware, zone
 
 __all__ = [
     "Channel",
@@ -36,6 +41,9 @@ __all__ = [
     "Event",
     "AwareDatetime",
     "Identifier",
+    "ChannelName",
+    "ConsentName",
+    "MAX_ID_LENGTH",
     "canonical_locale",
 ]
 
@@ -66,39 +74,38 @@ class ConsentStatus(str, Enum):
         return self.value
 
 
-def _require_aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-        raise ValueError(
-            f"must be timezone-aware (got naive {value.isoformat()}); attach a zone, "
-            "e.g. datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo('Europe/Stockholm')) or an "
-            "ISO string with an offset such as '2026-01-05T09:00:00+01:00'"
-        )
-    return value
+ChannelName: TypeAlias = Literal["email", "sms", "push", "in_app"]
+"""A channel written as text; accepted wherever a :class:`Channel` is."""
+
+ConsentName: TypeAlias = Literal["opted_in", "opted_out", "unknown"]
+"""A consent status written as text; accepted wherever a :class:`ConsentStatus` is."""
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
+def _aware(value: datetime) -> datetime:
+    return require_aware(value, "the datetime")
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 """A datetime that must carry a time zone; a naive one is rejected naming the field."""
+
+#: The longest id, event type or name journeykit accepts.
+MAX_ID_LENGTH = 200
 
 
 def _require_identifier(value: str) -> str:
     if not value.strip():
-        raise ValueError(f"must be a non-empty identifier (got {value!r})")
+        raise InvalidInputError(f"must be a non-empty identifier (got {value!r})")
     return value
 
 
-Identifier = Annotated[str, AfterValidator(_require_identifier)]
-"""A non-empty, non-blank string id."""
+Identifier = Annotated[
+    str, StringConstraints(max_length=MAX_ID_LENGTH), AfterValidator(_require_identifier)
+]
+"""A non-empty, non-blank string id of at most :data:`MAX_ID_LENGTH` characters."""
 
 
-@lru_cache(maxsize=1024)
 def _check_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"must be an IANA time zone name such as 'Europe/Stockholm' or "
-            f"'America/New_York' (got {name!r})"
-        ) from None
+    zone(name)  # the one zone rule: IANA names only, never the host's "localtime"
     return name
 
 
@@ -132,12 +139,56 @@ def canonical_locale(tag: str) -> str | None:
 def _check_locale(tag: str) -> str:
     canonical = canonical_locale(tag)
     if canonical is None:
-        raise ValueError(f"must be a BCP 47 tag such as 'sv-SE', 'en-US' or 'de' (got {tag!r})")
+        raise InvalidInputError(
+            f"must be a BCP 47 tag such as 'sv-SE', 'en-US' or 'de' (got {tag!r})"
+        )
     return canonical
 
 
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+#: The longest event type name.
+MAX_EVENT_TYPE_LENGTH = 64
+
+
+def _check_email(value: str) -> str:
+    local, at, domain = value.rpartition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or any(ch.isspace() for ch in value)
+        or len(value) > 254
+    ):
+        raise InvalidInputError(
+            f"must be an e-mail address such as 'ada@example.com' (got {value[:80]!r})"
+        )
+    return value
+
+
+def _check_phone(value: str) -> str:
+    if not _E164.match(value):
+        raise InvalidInputError(
+            f"must be an E.164 number: '+', country code, number, no spaces, "
+            f"e.g. '+46701234567' (got {value[:40]!r})"
+        )
+    return value
+
+
+def _check_event_type(value: str) -> str:
+    if len(value) > MAX_EVENT_TYPE_LENGTH or not _SNAKE.match(value):
+        raise InvalidInputError(
+            f"must be snake_case of at most {MAX_EVENT_TYPE_LENGTH} characters: lower-case "
+            f"letters, digits and single underscores, starting with a letter, e.g. "
+            f"'order_placed' (got {value[:80]!r})"
+        )
+    return value
+
+
+def _consent(
+    value: Mapping[Channel | str, ConsentStatus | str],
+) -> FrozenDict[Channel, ConsentStatus]:
+    return FrozenDict({Channel(k): ConsentStatus(v) for k, v in value.items()})
 
 
 class Customer(FrozenModel):
@@ -164,49 +215,19 @@ class Customer(FrozenModel):
 
     id: Identifier
     created_at: AwareDatetime
-    email: str | None = None
-    phone: str | None = None
-    timezone: str | None = None
-    locale: str | None = None
-    attributes: dict[str, JsonValue] = Field(default_factory=dict)
-    consent: dict[Channel, ConsentStatus] = Field(default_factory=dict)
+    email: Annotated[str, AfterValidator(_check_email)] | None = None
+    phone: Annotated[str, AfterValidator(_check_phone)] | None = None
+    timezone: Annotated[str, AfterValidator(_check_zone)] | None = None
+    locale: Annotated[str, AfterValidator(_check_locale)] | None = None
+    attributes: Annotated[Mapping[str, JsonValue], FrozenJson] = Field(default_factory=FrozenDict)
+    consent: Annotated[
+        Mapping[Channel | ChannelName, ConsentStatus | ConsentName], AfterValidator(_consent)
+    ] = Field(default_factory=FrozenDict)
     suppressed: bool = False
-
-    @field_validator("timezone")
-    @classmethod
-    def _valid_zone(cls, value: str | None) -> str | None:
-        return None if value is None else _check_zone(value)
-
-    @field_validator("locale")
-    @classmethod
-    def _valid_locale(cls, value: str | None) -> str | None:
-        return None if value is None else _check_locale(value)
-
-    @field_validator("email")
-    @classmethod
-    def _valid_email(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        local, at, domain = value.rpartition("@")
-        if not at or not local or "." not in domain or any(ch.isspace() for ch in value):
-            raise ValueError(f"must be an e-mail address such as 'ada@example.com' (got {value!r})")
-        return value
-
-    @field_validator("phone")
-    @classmethod
-    def _valid_phone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not _E164.match(value):
-            raise ValueError(
-                f"must be an E.164 number: '+', country code, number, no spaces, "
-                f"e.g. '+46701234567' (got {value!r})"
-            )
-        return value
 
     def consent_for(self, channel: Channel | str) -> ConsentStatus:
         """What the customer said about marketing on ``channel`` (``unknown`` if never asked)."""
-        return self.consent.get(Channel(channel), ConsentStatus.UNKNOWN)
+        return ConsentStatus(self.consent.get(Channel(channel), ConsentStatus.UNKNOWN))
 
 
 class Event(FrozenModel):
@@ -231,26 +252,11 @@ class Event(FrozenModel):
 
     id: Identifier
     customer_id: Identifier
-    type: str
+    type: Annotated[str, AfterValidator(_check_event_type)]
     at: AwareDatetime
-    properties: dict[str, JsonValue] = Field(default_factory=dict)
+    properties: Annotated[Mapping[str, JsonValue | Decimal], FrozenJson] = Field(
+        default_factory=FrozenDict
+    )
 
-    @field_validator("type")
-    @classmethod
-    def _snake_case(cls, value: str) -> str:
-        if not _SNAKE.match(value):
-            raise ValueError(
-                f"must be snake_case: lower-case letters, digits and single underscores, "
-                f"starting with a letter, e.g. 'order_placed' (got {value!r})"
-            )
-        return value
-
-    @field_validator("properties")
-    @classmethod
-    def _standard_properties(cls, value: dict[str, JsonValue], info: Any) -> dict[str, JsonValue]:
-        event_type = info.data.get("type")
-        if event_type is not None:
-            from journeykit.events import check_properties
-
-            check_properties(event_type, value)
-        return value
+    def model_post_init(self, context: object, /) -> None:
+        check_properties(self.type, self.properties)

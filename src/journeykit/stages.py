@@ -44,11 +44,11 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from pydantic import AfterValidator, Field, PrivateAttr, field_validator
 
-from journeykit._base import FrozenModel
+from journeykit._base import Definition, FrozenModel, Items, frozen_mapping
 from journeykit._errors import DefinitionError, Problem, UsageError
 from journeykit._satisfy import can_hold_together
 from journeykit.conditions import AllOf, Condition, EvalContext, Evaluator, condition_problems
@@ -87,7 +87,7 @@ def _check_name(value: str) -> str:
     return value
 
 
-class Stage(FrozenModel):
+class Stage(Definition):
     """One lifecycle stage: a name, what it means for marketing, and whether it is final.
 
     A ``final`` stage has no way out on purpose (``churned``, say); any other stage with no
@@ -101,7 +101,7 @@ class Stage(FrozenModel):
     _name = field_validator("name")(classmethod(lambda cls, v: _check_name(v)))
 
 
-class Transition(FrozenModel):
+class Transition(Definition):
     """Move a customer from ``source`` to ``target`` when ``when`` holds.
 
     ``source`` is a stage name, a list of them, or ``"*"`` (every stage but the target
@@ -110,7 +110,7 @@ class Transition(FrozenModel):
     defaults to ``"source->target"``.
     """
 
-    source: str | tuple[str, ...]
+    source: str | Items[str]
     target: str
     when: Condition
     priority: int = 0
@@ -119,7 +119,7 @@ class Transition(FrozenModel):
     @property
     def sources(self) -> tuple[str, ...]:
         """``source`` as a tuple (``("*",)`` for any stage)."""
-        return (self.source,) if isinstance(self.source, str) else self.source
+        return (self.source,) if isinstance(self.source, str) else tuple(self.source)
 
     @property
     def name(self) -> str:
@@ -155,7 +155,7 @@ class TransitionCheck(FrozenModel):
     condition: str
 
 
-class StageMachine(FrozenModel):
+class StageMachine(Definition):
     """A lifecycle: stages, the transitions between them, and where customers start.
 
     Build it in Python or load it from JSON (:meth:`from_json`) or YAML (:meth:`from_yaml`);
@@ -171,7 +171,7 @@ class StageMachine(FrozenModel):
     ... )
     Traceback (most recent call last):
       ...
-    journeykit._errors.DefinitionError: 4 problems in the definition:
+    journeykit.errors.DefinitionError: 4 problems in the definition:
       - transitions[0].target: unknown stage 'byer'; known stages: 'buyer', 'new'
       - stages[0]: stage 'new' has no way out; add a transition from it or mark it final=True
       - stages[1]: stage 'buyer' cannot be reached from the initial stage 'new'; add a transition into it or remove it
@@ -179,41 +179,16 @@ class StageMachine(FrozenModel):
     """
 
     initial: str
-    stages: tuple[Stage, ...] = Field(min_length=1)
-    transitions: tuple[Transition, ...] = ()
-    renamed: dict[str, str] = Field(default_factory=dict)
+    stages: Items[Stage] = Field(min_length=1)
+    transitions: Items[Transition] = ()
+    renamed: Annotated[Mapping[str, str], AfterValidator(frozen_mapping)] = Field(
+        default_factory=dict
+    )
     max_cascade: int | None = Field(default=None, ge=1)
     """Most changes one evaluation may make (default: the number of stages)."""
 
     # compiled once; one private attribute, because pydantic's private lookups are slow
     _compiled: _Compiled | None = PrivateAttr(default=None)
-
-    def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
-        _raise_problems(self)
-
-    @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> StageMachine:
-        machine = super().model_validate(obj, **kwargs)
-        _raise_problems(machine)
-        return machine
-
-    @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> StageMachine:
-        machine = super().model_validate_json(json_data, **kwargs)
-        _raise_problems(machine)
-        return machine
-
-    def model_copy(
-        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
-    ) -> StageMachine:
-        """A copy with ``update`` applied, validated and compiled again like a new machine.
-
-        (pydantic's own ``model_copy`` skips validation and would keep the old compiled
-        transitions.)
-        """
-        data = {name: getattr(self, name) for name in type(self).model_fields}
-        return StageMachine(**(data | dict(update or {})))
 
     def model_post_init(self, context: Any, /) -> None:
         names = [s.name for s in self.stages]
@@ -229,35 +204,6 @@ class StageMachine(FrozenModel):
             entries.sort(key=lambda e: (e[0], e[1]))
             compiled[name] = tuple(edges.setdefault(index, _Edge(t)) for _, index, t in entries)
         self._compiled = _Compiled(compiled, self.max_cascade or len(self.stages))
-
-    # --- loading --------------------------------------------------------------------
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> StageMachine:
-        """Load a machine from JSON text (read the file yourself: journeykit does no I/O).
-
-        Malformed JSON and wrong shapes raise :class:`DefinitionError` with paths too.
-        """
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError as err:
-            raise DefinitionError(_problems_from(err)) from None
-
-    @classmethod
-    def from_yaml(cls, text: str) -> StageMachine:
-        """Load a machine from YAML text; needs PyYAML (``pip install journeykit[yaml]``)."""
-        try:
-            import yaml  # type: ignore[import-untyped,unused-ignore]  # optional extra
-        except ImportError:  # pragma: no cover - depends on the environment
-            raise UsageError("loading YAML needs PyYAML: pip install 'journeykit[yaml]'") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise DefinitionError([Problem("", f"not valid YAML: {err}")]) from None
-        try:
-            return cls.model_validate(data)
-        except ValidationError as err:
-            raise DefinitionError(_problems_from(err)) from None
 
     # --- evaluation -----------------------------------------------------------------
 
@@ -725,25 +671,6 @@ def _safe_compile(t: Transition) -> Evaluator:
             raise UsageError(message)
 
         return refuse
-
-
-def _raise_problems(machine: StageMachine) -> None:
-    problems = machine.problems()
-    if problems:
-        raise DefinitionError(problems)
-
-
-def _problems_from(err: ValidationError) -> list[Problem]:
-    problems = []
-    for e in err.errors():
-        path = ""
-        for part in e["loc"]:
-            if isinstance(part, int):
-                path += f"[{part}]"
-            else:
-                path += f".{part}" if path else str(part)
-        problems.append(Problem(path, e["msg"]))
-    return problems
 
 
 _MERMAID_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

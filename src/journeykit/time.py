@@ -128,7 +128,7 @@ def zone(tz: TimeZoneLike) -> tzinfo:
     >>> zone("Mars/Olympus_Mons")
     Traceback (most recent call last):
     ...
-    journeykit._errors.InvalidInputError: time zone must be an IANA name such as \
+    journeykit.errors.InvalidInputError: time zone must be an IANA name such as \
 'Europe/Stockholm' or 'America/New_York' (got 'Mars/Olympus_Mons')
     """
     if isinstance(tz, str):
@@ -157,7 +157,7 @@ def require_aware(value: datetime, field: str) -> datetime:
     >>> require_aware(datetime(2026, 5, 4, 9, 0), "at")
     Traceback (most recent call last):
     ...
-    journeykit._errors.InvalidInputError: at must be timezone-aware (got naive \
+    journeykit.errors.InvalidInputError: at must be timezone-aware (got naive \
 2026-05-04T09:00:00); attach a zone, e.g. datetime(..., tzinfo=ZoneInfo('Europe/Stockholm'))
     """
     if not isinstance(value, datetime):
@@ -467,7 +467,7 @@ def parse_duration(text: DurationLike) -> Duration:
     >>> parse_duration("3 days")
     Traceback (most recent call last):
     ...
-    journeykit._errors.InvalidInputError: duration must look like '30m', '12h', '3d', '2w', \
+    journeykit.errors.InvalidInputError: duration must look like '30m', '12h', '3d', '2w', \
 '1mo', '1y', a combination such as '1d12h', or ISO 8601 such as 'P1M2D' or 'PT90M' (got '3 days')
     """
     if type(text) is Duration:
@@ -669,7 +669,7 @@ def parse_time_of_day(text: str) -> time:
     >>> parse_time_of_day("24:00")
     Traceback (most recent call last):
     ...
-    journeykit._errors.InvalidInputError: time_of_day must be a 24-hour local time 'HH:MM' \
+    journeykit.errors.InvalidInputError: time_of_day must be a 24-hour local time 'HH:MM' \
 or 'HH:MM:SS' such as '09:00' or '21:30' (got '24:00')
     """
     if not isinstance(text, str):
