@@ -352,9 +352,9 @@ def _ref_value(data: dict[str, Any], cond: c.Attr | c.Prop) -> bool:
     if cond.op == "not_in":
         return not any(_json_equal(value, x) for x in cond.value)  # type: ignore[union-attr]  # validated list
     if cond.op == "contains":
-        return (isinstance(value, list) and any(_json_equal(v, cond.value) for v in value)) or (
-            isinstance(value, str) and isinstance(cond.value, str) and cond.value in value
-        )
+        return (
+            isinstance(value, (list, tuple)) and any(_json_equal(v, cond.value) for v in value)
+        ) or (isinstance(value, str) and isinstance(cond.value, str) and cond.value in value)
     if cond.op == "==":
         return _json_equal(value, cond.value)
     if cond.op == "!=":

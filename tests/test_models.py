@@ -124,7 +124,10 @@ def test_records_are_immutable() -> None:
 
 def test_records_are_immutable_all_the_way_down() -> None:
     c = customer(attributes={"tier": "gold", "tags": ["a"], "address": {"country": "SE"}})
-    e = event(type="order_placed", properties={"value": "10.00", "items": [{"price": "1"}]})
+    e = event(
+        type="order_placed",
+        properties={"value": "10.00", "currency": "EUR", "items": [{"price": "1"}]},
+    )
     before = (hash(c), hash(e), c.model_dump_json(), e.model_dump_json())
     attempts = [
         lambda: c.attributes.__setitem__("tier", "silver"),  # type: ignore[index]
@@ -177,27 +180,27 @@ def test_decimal_values_are_accepted_exactly() -> None:
         ({"type": "a" * 65}, "type", "at most 64 characters"),
         ({"customer_id": ""}, "customer_id", "non-empty identifier"),
         (
-            {"type": "order_placed", "properties": {"value": "-3"}},
+            {"type": "order_placed", "properties": {"value": "-3", "currency": "EUR"}},
             "properties.value",
             "value must be a non-negative decimal",
         ),
         (
-            {"type": "order_placed", "properties": {"value": "NaN"}},
+            {"type": "order_placed", "properties": {"value": "NaN", "currency": "EUR"}},
             "properties.value",
             "value must be a non-negative decimal",
         ),
         (
-            {"type": "order_placed", "properties": {"value": "1e400"}},
+            {"type": "order_placed", "properties": {"value": "1e400", "currency": "EUR"}},
             "properties.value",
             "below 10^15",
         ),
         (
-            {"type": "order_placed", "properties": {"value": "1" * 30}},
+            {"type": "order_placed", "properties": {"value": "1" * 30, "currency": "EUR"}},
             "properties.value",
             "below 10^15",
         ),
         (
-            {"type": "order_placed", "properties": {"value": "0.1234567"}},
+            {"type": "order_placed", "properties": {"value": "0.1234567", "currency": "EUR"}},
             "properties.value",
             "at most 6 decimal places",
         ),
@@ -234,6 +237,14 @@ def test_bad_event_data_names_the_field(fields: dict[str, Any], path: str, messa
     got_path, got_message = only_problem(err)
     assert got_path == path
     assert message in got_message
+
+
+def test_an_order_value_needs_its_currency() -> None:
+    for kind in ("order_placed", "order_refunded", "checkout_started"):
+        with pytest.raises(InvalidInputError) as err:
+            event(type=kind, properties={"value": "10.00"})
+        assert only_problem(err)[0] == "properties.currency"
+    event(type="order_placed", properties={"order_id": "o-1"})  # no value: nothing to sum
 
 
 def test_every_bad_property_is_reported_at_once() -> None:
@@ -328,3 +339,9 @@ def test_events_round_trip_through_json_exactly(
     again = Event.model_validate_json(e.model_dump_json())
     assert again == e
     assert again.at.utcoffset() == e.at.utcoffset()
+
+
+def test_equal_models_are_the_same_json_true_is_not_one() -> None:
+    assert customer(attributes={"vip": True}) != customer(attributes={"vip": 1})
+    assert customer(attributes={"vip": [True]}) != customer(attributes={"vip": [1]})
+    assert customer(attributes={"vip": 1}) == customer(attributes={"vip": 1})

@@ -278,10 +278,31 @@ class FrozenModel(BaseModel):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BaseModel):
             return NotImplemented
-        return type(self) is type(other) and self.__dict__ == other.__dict__
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and _same_json(self.__dict__, other.__dict__)
+        )
 
     def __hash__(self) -> int:
         return hash((type(self), _freeze(self.__dict__)))
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Whether two values Python calls equal are also the same JSON: ``true`` is not ``1``.
+
+    (``True == 1`` in Python, so ``attr("vip") == True`` and ``attr("vip") == 1`` would
+    otherwise be "the same condition".)
+    """
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b)
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return all(_same_json(v, b[k]) for k, v in a.items())
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, BaseModel) and isinstance(b, BaseModel):
+        return _same_json(a.__dict__, b.__dict__)
+    return True
 
 
 def _freeze(v: Any) -> Any:

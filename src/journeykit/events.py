@@ -137,6 +137,8 @@ _ITEM_SPEC: Final[Mapping[str, str]] = {
 }
 
 _CHANNELS: Final = ("email", "sms", "push", "in_app")
+# events whose value the facts add up: an amount without its currency cannot be summed
+_MONEY_NEEDS_CURRENCY: Final = frozenset({ORDER_PLACED, ORDER_REFUNDED, CHECKOUT_STARTED})
 
 
 #: Money amounts must be smaller than this in absolute value.
@@ -225,6 +227,18 @@ def check_properties(event_type: str, properties: Mapping[str, Any]) -> None:
             problems.append(_bad(event_type, name, message, value))
         elif kind == _ITEMS:
             problems.extend(_item_problems(event_type, value))
+    if (
+        event_type in _MONEY_NEEDS_CURRENCY
+        and properties.get("value") is not None
+        and properties.get("currency") is None
+    ):
+        problems.append(
+            Problem(
+                "properties.currency",
+                f"{event_type} with a value must name its currency (an ISO 4217 code such as "
+                "'EUR'): journeykit never adds amounts in different currencies",
+            )
+        )
     if problems:
         raise InvalidInputError(problems)
 

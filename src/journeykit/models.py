@@ -41,6 +41,8 @@ __all__ = [
     "Event",
     "AwareDatetime",
     "Identifier",
+    "EventType",
+    "MAX_EVENT_TYPE_LENGTH",
     "ChannelName",
     "ConsentName",
     "MAX_ID_LENGTH",
@@ -185,6 +187,11 @@ def _check_event_type(value: str) -> str:
     return value
 
 
+EventType = Annotated[str, AfterValidator(_check_event_type)]
+"""An event type name: snake_case, at most :data:`MAX_EVENT_TYPE_LENGTH` characters. Every
+model that names an event type (events, conditions, journey triggers) uses this one rule."""
+
+
 def _consent(
     value: Mapping[Channel | str, ConsentStatus | str],
 ) -> FrozenDict[Channel, ConsentStatus]:
@@ -252,7 +259,7 @@ class Event(FrozenModel):
 
     id: Identifier
     customer_id: Identifier
-    type: Annotated[str, AfterValidator(_check_event_type)]
+    type: EventType
     at: AwareDatetime
     properties: Annotated[Mapping[str, JsonValue | Decimal], FrozenJson] = Field(
         default_factory=FrozenDict
