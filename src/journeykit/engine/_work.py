@@ -1,0 +1,91 @@
+"""The engine's working copy of one customer's state, for the length of one call.
+
+A call never changes the caller's :class:`CustomerState`: it copies what it needs into a
+:class:`Work`, changes that, and builds a new state at the end. If the call raises, the
+work is simply dropped, so nothing is ever left half-done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from journeykit.engine._actions import Action
+from journeykit.engine._state import (
+    CustomerState,
+    JourneyRecord,
+    Pin,
+    Run,
+    SentRecord,
+    StageRecord,
+)
+from journeykit.facts import Facts
+from journeykit.models import Customer
+
+__all__ = ["Work"]
+
+_UNKNOWN = object()  # Work.due: not computed since the last change
+
+
+@dataclass
+class Work:
+    """A mutable copy of a state while one call runs; see the module notes."""
+
+    customer: Customer
+    clock: datetime
+    facts: Facts
+    stage: str | None
+    entered: datetime | None
+    pin: Pin | None
+    history: list[StageRecord]
+    runs: list[Run]
+    sent: list[SentRecord]
+    journeys: dict[str, JourneyRecord]
+    actions: list[Action] = field(default_factory=list)
+    customer_changed: bool = False
+    due: datetime | object | None = _UNKNOWN
+    """The next wake-up, when known to be still valid (see ``Engine._advance``)."""
+
+    @classmethod
+    def of(cls, state: CustomerState) -> Work:
+        return cls(
+            customer=state.customer,
+            clock=state.clock,
+            facts=state.facts,
+            stage=state.stage,
+            entered=state.stage_entered_at,
+            pin=state.pin,
+            history=list(state.history),
+            runs=list(state.runs),
+            sent=list(state.sent),
+            journeys=dict(state.journeys),
+        )
+
+    def state(self, history_limit: int) -> CustomerState:
+        """The new state this work describes (built from the engine's own values)."""
+        return CustomerState(
+            customer=self.customer,
+            clock=self.clock,
+            facts=self.facts,
+            stage=self.stage,
+            stage_entered_at=self.entered,
+            pin=self.pin,
+            history=self.history[-history_limit:],
+            runs=self.runs,
+            sent=self.sent,
+            journeys=self.journeys,
+        )
+
+    def record(self, journey: str) -> JourneyRecord:
+        return self.journeys.get(journey) or JourneyRecord()
+
+    def bump(self, journey: str, **changes: object) -> None:
+        """Update the per-journey record: ``field=+1`` style counts and ``last_entered``."""
+        old = self.record(journey)
+        values = old.model_dump()
+        for name, change in changes.items():
+            if name == "last_entered":
+                values[name] = change
+            else:
+                values[name] = values[name] + change
+        self.journeys[journey] = JourneyRecord.model_validate(values)
