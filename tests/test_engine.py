@@ -528,3 +528,52 @@ def test_count_of_suppressions_covers_every_reason() -> None:
         "holdout",
         "render_failed",
     }
+
+
+def test_explain_says_why_a_customer_would_or_would_not_enter() -> None:
+    sim = Simulator(engine(), customer(consent={"email": "opted_out"}))
+    sim.event("subscribed")
+    why = sim.engine.explain(sim.state, "welcome", sim.now)
+    checks = {c.check: c for c in why.checks}
+    assert why.running == "wait_3d"
+    assert not checks["reentry"].passed
+    assert "already" in checks["reentry"].detail
+    assert not checks["consent"].passed
+    assert "email: opted_out" in checks["consent"].detail
+    assert checks["trigger"].passed
+    cart = sim.engine.explain(sim.state, "cart", sim.now)
+    assert cart.would_enter
+    assert not {c.check: c for c in cart.checks}["trigger"].passed  # no cart addition yet
+    assert "would enter if triggered" in str(cart)
+    with pytest.raises(InvalidInputError, match="no journey 'nope'"):
+        sim.engine.explain(sim.state, "nope", sim.now)
+
+
+def test_a_customer_without_a_zone_lives_in_the_policys_default_zone() -> None:
+    policy = Policy(quiet_hours=("21:00", "08:00"), default_timezone="America/New_York")
+    night = datetime(2026, 5, 5, 3, 0, tzinfo=UTC)  # 23:00 the evening before in New York
+    sim = Simulator(engine(WELCOME, policy=policy), customer(timezone=None), start=night)
+    sim.event("subscribed")
+    sim.advance("1d")
+    assert sim.sent[0].at == datetime(2026, 5, 5, 8, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_out_of_order_events_within_the_tolerance_are_handled_at_the_clock() -> None:
+    e, state = fresh()
+    later = e.tick(state, START + timedelta(minutes=30)).state
+    decision = e.handle(later, event("subscribed", at=START + timedelta(minutes=10)))
+    sent = [a for a in decision.actions if isinstance(a, SendMessage)]
+    assert [m.at for m in sent] == [START + timedelta(minutes=30)]
+
+
+def test_a_state_from_another_definition_set_goes_on_as_documented() -> None:
+    sim = Simulator(engine(WELCOME, CART), customer())
+    sim.event("subscribed")
+    sim.event("added_to_cart")
+    other = engine(RECEIPT)  # both journeys are gone
+    decision = other.tick(sim.state, sim.now + timedelta(minutes=1))
+    exited = sorted(
+        (a.journey, a.reason) for a in decision.actions if isinstance(a, JourneyExited)
+    )
+    assert exited == [("cart", "definition_removed"), ("welcome", "definition_removed")]
+    assert decision.state.runs == ()

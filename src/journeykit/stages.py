@@ -219,6 +219,10 @@ class StageMachine(Definition):
                 return s
         raise self._unknown(name)
 
+    def outgoing(self, stage: str) -> tuple[Transition, ...]:
+        """The transitions out of ``stage``, in the order they are tried."""
+        return tuple(e.transition for e in self._tables().table[self.resolve(stage)])
+
     def conditions(self) -> list[Condition]:
         """Every transition condition, for building the facts spec the machine needs."""
         return [t.when for t in self.transitions]

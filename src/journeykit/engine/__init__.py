@@ -23,6 +23,7 @@ from journeykit.engine._actions import (
 )
 from journeykit.engine._definitions import DefinitionSet
 from journeykit.engine._engine import Engine
+from journeykit.engine._explain import EntryCheck, JourneyExplanation
 from journeykit.engine._policy import Cap, Policy
 from journeykit.engine._state import (
     SCHEMA_VERSION,
@@ -48,6 +49,8 @@ __all__ = [
     "SentRecord",
     "JourneyRecord",
     "SCHEMA_VERSION",
+    "JourneyExplanation",
+    "EntryCheck",
     "Action",
     "StageChanged",
     "JourneyEntered",

@@ -27,15 +27,18 @@ the facts as they are (:mod:`journeykit.engine._wake`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any
+from datetime import datetime, timedelta, timezone
 
 from journeykit._errors import DefinitionError, InvalidInputError, Problem, UsageError
-from journeykit.conditions import EvalContext, _where_matcher
-from journeykit.engine._actions import JourneyEntered, JourneyExited, JourneySkipped
-from journeykit.engine._definitions import DefinitionSet, journey_conditions
+from journeykit.conditions import EvalContext
+from journeykit.engine import _entry
+from journeykit.engine._actions import JourneyExited
+from journeykit.engine._compiled import Compiled
+from journeykit.engine._definitions import DefinitionSet
+from journeykit.engine._explain import JourneyExplanation, explain
 from journeykit.engine._policy import Policy
-from journeykit.engine._runner import RunContext, read_date, run_steps, stable_fraction, stable_key
+from journeykit.engine._runner import RunContext, run_steps
+from journeykit.engine._schedule import next_due
 from journeykit.engine._state import (
     SCHEMA_VERSION,
     CustomerState,
@@ -46,21 +49,12 @@ from journeykit.engine._state import (
     StageRecord,
     evolve,
 )
-from journeykit.engine._wake import next_boundary, to_datetime, to_micros
 from journeykit.engine._work import _UNKNOWN, Work
-from journeykit.facts import FactsSpec
-from journeykit.journeys import (
-    DateTrigger,
-    EventTrigger,
-    Journey,
-    StageTrigger,
-    StepPlace,
-    WaitFor,
-)
+from journeykit.journeys import EventTrigger, Journey, WaitFor
 from journeykit.models import Customer, Event
 from journeykit.stages import StageChanged, StageMachine
-from journeykit.templates import Templates, validate
-from journeykit.time import Duration, next_anniversary, require_aware, shift, zone
+from journeykit.templates import Templates
+from journeykit.time import require_aware, shift
 
 __all__ = ["Engine"]
 
@@ -68,10 +62,6 @@ __all__ = ["Engine"]
 #: customer, so a definition error can never spin.
 MAX_INSTANTS = 100_000
 MAX_ROUNDS = 4
-#: How many boundaries the wake-up search tries before settling for an early wake-up.
-MAX_WAKE_PROBES = 16
-
-Candidate = tuple[Journey, str, "Event | None"]
 _UTC = timezone.utc
 
 
@@ -133,49 +123,13 @@ class Engine:
         return engine
 
     def _setup(self, definitions: DefinitionSet) -> None:
-        validate(definitions.templates)
+        self._c = compiled = Compiled(definitions)
         self.definitions = definitions
-        self.lifecycle = definitions.lifecycle
-        self.templates = definitions.templates
-        self.policy = definitions.policy
-        self._latest = definitions.latest()
-        self._journeys: dict[tuple[str, int], Journey] = {
-            (j.id, j.version): j for j in definitions.journeys
-        }
-        self._places: dict[tuple[str, int], dict[str, StepPlace]] = {
-            key: j.places() for key, j in self._journeys.items()
-        }
-        self._by_event: dict[str, list[Journey]] = {}
-        self._on_enter: dict[str, list[Journey]] = {}
-        self._on_leave: dict[str, list[Journey]] = {}
-        self._dated: list[Journey] = []
-        for journey in self._latest.values():
-            trigger = journey.trigger
-            if isinstance(trigger, EventTrigger):
-                self._by_event.setdefault(trigger.event, []).append(journey)
-            elif isinstance(trigger, StageTrigger):
-                table = self._on_enter if trigger.on == "enter" else self._on_leave
-                for stage in trigger.stages:
-                    table.setdefault(stage, []).append(journey)
-            else:
-                self._dated.append(journey)
-        self._matchers: dict[tuple[str, int, str], Any] = {}
-        for (jid, version), journey in self._journeys.items():
-            if isinstance(journey.trigger, EventTrigger):
-                self._matchers[(jid, version, "trigger")] = _where_matcher(journey.trigger.where)
-            if isinstance(journey.goal, EventTrigger):
-                self._matchers[(jid, version, "goal")] = _where_matcher(journey.goal.where)
-            for step in journey.walk():
-                if isinstance(step, WaitFor):
-                    self._matchers[(jid, version, step.id)] = _where_matcher(step.where)
-        conditions = [] if self.lifecycle is None else list(self.lifecycle.conditions())
-        for journey in definitions.journeys:
-            conditions.extend(journey_conditions(journey))
-        self.spec = FactsSpec.for_conditions(conditions)
-        self._tolerance = self.policy.late_event_tolerance
-        caps = self.policy.caps
-        self._sent_horizon = max((c.window.max_seconds() for c in caps), default=0.0)
-        self._sent_keep = max((c.limit for c in caps), default=0)
+        self.lifecycle = compiled.lifecycle
+        self.templates = compiled.templates
+        self.policy = compiled.policy
+        self.spec = compiled.spec
+        """The facts spec every state's facts follow: what every condition reads."""
 
     # --- the host's calls -------------------------------------------------------------
 
@@ -210,9 +164,9 @@ class Engine:
             )
         if event.id in state.facts.seen:
             return Decision(state=state, actions=(), wake_at=self.wake_at(state))
-        work = Work.of(state)
-        zone_ = self._zone(work.customer)
-        late = event.at < shift(state.clock, -self._tolerance, zone_)
+        work = self._work(state)
+        tolerance = self.policy.late_event_tolerance
+        late = event.at < shift(state.clock, -tolerance, self._c.zone(work.customer))
         if event.at > work.clock:
             self._advance(work, event.at)
         work.facts = self.spec.fold(work.facts, event)
@@ -228,7 +182,7 @@ class Engine:
                 f"now ({now.isoformat()}) is before the state's clock "
                 f"({state.clock.isoformat()}): time only moves forward; pass the current time"
             )
-        work = Work.of(state)
+        work = self._work(state)
         self._advance(work, now)
         return self._decide(work)
 
@@ -246,7 +200,7 @@ class Engine:
             raise UsageError(
                 f"now ({now.isoformat()}) is before the state's clock ({state.clock.isoformat()})"
             )
-        work = Work.of(state)
+        work = self._work(state)
         self._advance(work, now)
         work.customer = customer
         self._instant(work, now)
@@ -283,7 +237,7 @@ class Engine:
             raise UsageError(
                 f"now ({now.isoformat()}) is before the state's clock ({state.clock.isoformat()})"
             )
-        work = Work.of(state)
+        work = self._work(state)
         self._advance(work, now)
         left = work.stage
         work.pin = Pin(stage=stage, until=until)
@@ -311,7 +265,7 @@ class Engine:
             raise UsageError(
                 f"now ({now.isoformat()}) is before the state's clock ({state.clock.isoformat()})"
             )
-        work = Work.of(state)
+        work = self._work(state)
         self._advance(work, now)
         work.pin = None
         self._instant(work, now)
@@ -320,13 +274,30 @@ class Engine:
     def wake_at(self, state: CustomerState) -> datetime | None:
         """When :meth:`tick` next has something to do for ``state`` (``None``: never
         without an event). Every :class:`Decision` carries it too."""
-        return self._next_due(Work.of(state))
+        return next_due(self._c, Work.of(state))
+
+    def explain(self, state: CustomerState, journey: str, now: datetime) -> JourneyExplanation:
+        """Why would (or wouldn't) this customer enter ``journey`` at ``now``?
+
+        Each check (trigger, entry, re-entry, group, consent, holdout) with its outcome in
+        words. ``now`` must not be before the state's clock; nothing is changed.
+        """
+        self._check_state(state)
+        require_aware(now, "now")
+        if now < state.clock:
+            raise UsageError(
+                f"now ({now.isoformat()}) is before the state's clock ({state.clock.isoformat()})"
+            )
+        if journey not in self._c.latest:
+            known = ", ".join(sorted(self._c.latest)) or "none"
+            raise InvalidInputError(f"no journey {journey!r} in this engine (journeys: {known})")
+        return explain(self._c, Work.of(state), self._c.latest[journey], now)
 
     # --- processing -------------------------------------------------------------------
 
     def _advance(self, work: Work, until: datetime) -> None:
         for _ in range(MAX_INSTANTS):
-            due = self._next_due(work)
+            due = next_due(self._c, work)
             if due is None or due > until:
                 work.due = due  # nothing changes before the next call: reuse it
                 break
@@ -348,37 +319,37 @@ class Engine:
         late: bool = False,
         moved: tuple[str | None, str | None] | None = None,
     ) -> None:
+        compiled = self._c
         at = at.astimezone(_UTC)
         work.due = _UNKNOWN
         if at > work.clock:
             work.clock = at
-        self._resolve_runs(work, at)
-        zone_ = self._zone(work.customer)
+        zone = compiled.zone(work.customer)
         for round_ in range(MAX_ROUNDS):
             work.customer_changed = False
             stage_moved = self._stages(work, at) or moved
             moved = None
-            ctx = self._context(work, at)
+            ctx = compiled.context(work, at)
             self._exits(work, ctx, at, event)
-            candidates: list[Candidate] = []
+            candidates: list[_entry.Candidate] = []
             if event is not None and not late:
-                candidates.extend(self._event_candidates(event))
+                candidates.extend(_entry.event_candidates(compiled, event))
             if stage_moved is not None:
-                candidates.extend(self._stage_candidates(*stage_moved))
+                candidates.extend(_entry.stage_candidates(compiled, *stage_moved))
             if round_ == 0:
-                candidates.extend(self._date_candidates(work, at, zone_))
-            self._enter(work, ctx, at, candidates, zone_)
+                candidates.extend(_entry.date_candidates(compiled, work, at, zone))
+            _entry.enter(compiled, work, ctx, at, candidates, zone)
             if event is not None and not late:
                 self._wake_waiters(work, at, event)
             event = None
-            self._run_due(work, at, zone_)
+            self._run_due(work, at)
             if not work.customer_changed:
                 return
         raise DefinitionError(
             [
                 Problem(
                     "journeys",
-                    f"updates and stage changes kept triggering each other at one instant for "
+                    "updates and stage changes kept triggering each other at one instant for "
                     f"customer {work.customer.id!r}; make the journeys' updates settle",
                 )
             ]
@@ -398,7 +369,7 @@ class Engine:
             work.customer,
             work.facts,
             at,
-            tz=self._zone_name(work.customer),
+            tz=self._c.zone_name(work.customer),
         )
         if not changes:
             return None
@@ -413,12 +384,12 @@ class Engine:
     def _exits(self, work: Work, ctx: EvalContext, at: datetime, event: Event | None) -> None:
         kept: list[Run] = []
         for run in work.runs:
-            journey = self._journeys[(run.journey, run.version)]
+            journey = self._c.journeys[(run.journey, run.version)]
             goal = journey.goal
             if goal is None:
                 converted = False
             elif isinstance(goal, EventTrigger):
-                converted = event is not None and self._matches(journey, "goal", goal, event)
+                converted = event is not None and self._c.matches(journey, "goal", goal, event)
             else:
                 converted = goal.evaluate(ctx)
             if converted:
@@ -430,171 +401,15 @@ class Engine:
                 kept.append(run)
         work.runs = kept
 
-    def _event_candidates(self, event: Event) -> list[Candidate]:
-        found: list[Candidate] = []
-        for journey in self._by_event.get(event.type, ()):
-            trigger = journey.trigger
-            assert isinstance(trigger, EventTrigger)  # indexed by event type
-            if self._matches(journey, "trigger", trigger, event):
-                found.append((journey, trigger.describe(), event))
-        return found
-
-    def _stage_candidates(self, entered: str | None, left: str | None) -> list[Candidate]:
-        found: list[Candidate] = []
-        if entered is not None:
-            found.extend(
-                (j, f"entered stage {entered}", None) for j in self._on_enter.get(entered, ())
-            )
-        if left is not None:
-            found.extend((j, f"left stage {left}", None) for j in self._on_leave.get(left, ()))
-        return found
-
-    def _date_candidates(self, work: Work, at: datetime, zone_: tzinfo) -> list[Candidate]:
-        found: list[Candidate] = []
-        for journey in self._dated:
-            occurrence = self._occurrence(work, journey, at, zone_)
-            if occurrence == at:
-                trigger = journey.trigger
-                assert isinstance(trigger, DateTrigger)
-                found.append((journey, trigger.describe(), None))
-        return found
-
-    def _occurrence(
-        self, work: Work, journey: Journey, after: datetime, zone_: tzinfo
-    ) -> datetime | None:
-        """The next time (at or after ``after``) a date trigger comes round, if it can."""
-        trigger = journey.trigger
-        assert isinstance(trigger, DateTrigger)
-        record = work.journeys.get(journey.id)
-        last = None if record is None else record.last_entered
-        if last is not None and (journey.reentry == "once" or last >= after):
-            return None  # once means once; and never twice at one instant
-        value = read_date(work.customer, trigger.date)
-        if value is None:
-            return None
-        try:
-            return next_anniversary(after, value, trigger.at, zone_)
-        except InvalidInputError:
-            return None  # not a date: explain() says so
-
-    def entry_refusal(
-        self, work: Work, ctx: EvalContext, at: datetime, journey: Journey
-    ) -> str | None:
-        """Why ``journey`` cannot start for the customer now, or None if it can."""
-        if any(r.journey == journey.id for r in work.runs):
-            return "the customer is already in a run of it"
-        record = work.journeys.get(journey.id)
-        if record is not None and record.last_entered is not None:
-            if journey.reentry == "once":
-                return f"entered before (at {record.last_entered.isoformat()}) and re-entry is once"
-            if isinstance(journey.reentry, Duration):
-                again = shift(record.last_entered, journey.reentry, self._zone(work.customer))
-                if again > at:
-                    return (
-                        f"entered at {record.last_entered.isoformat()}; may re-enter from "
-                        f"{again.isoformat()} (cooldown {journey.reentry})"
-                    )
-        if journey.entry is not None and not journey.entry.evaluate(ctx):
-            return f"entry condition does not hold: {journey.entry}"
-        if journey.exit is not None and journey.exit.evaluate(ctx):
-            return f"its exit condition holds already: {journey.exit}"
-        goal = journey.goal
-        if goal is not None and not isinstance(goal, EventTrigger) and goal.evaluate(ctx):
-            return f"its goal is met already: {goal}"
-        return None
-
-    def _enter(
-        self,
-        work: Work,
-        ctx: EvalContext,
-        at: datetime,
-        candidates: list[Candidate],
-        zone_: tzinfo,
-    ) -> None:
-        eligible: dict[str, Candidate] = {}
-        for journey, reason, event in candidates:
-            if journey.id not in eligible and self.entry_refusal(work, ctx, at, journey) is None:
-                eligible[journey.id] = (journey, reason, event)
-        running = {
-            self._journeys[(r.journey, r.version)].group: r.journey
-            for r in work.runs
-            if self._journeys[(r.journey, r.version)].group is not None
-        }
-        winners: dict[str, Journey] = {}
-        ordered = sorted(eligible.values(), key=lambda c: (-c[0].priority, c[0].id))
-        for journey, reason, event in ordered:
-            group = journey.group
-            if group is not None:
-                if group in running:
-                    self._skip(
-                        work,
-                        journey,
-                        at,
-                        f"{running[group]!r} is already running in group {group!r}",
-                    )
-                    continue
-                if group in winners:
-                    winner = winners[group]
-                    self._skip(
-                        work,
-                        journey,
-                        at,
-                        f"{winner.id!r} (priority {winner.priority}) won in group {group!r}",
-                    )
-                    continue
-                winners[group] = journey
-            self._start_run(work, journey, at, reason, event)
-
-    def _skip(self, work: Work, journey: Journey, at: datetime, detail: str) -> None:
-        work.actions.append(JourneySkipped(journey=journey.id, at=at, detail=detail))
-
-    def _start_run(
-        self, work: Work, journey: Journey, at: datetime, reason: str, event: Event | None
-    ) -> None:
-        customer = work.customer.id
-        held_out = journey.holdout > 0 and (
-            stable_fraction("holdout", customer, journey.id) < journey.holdout
-        )
-        run_id = stable_key(
-            customer,
-            journey.id,
-            str(journey.version),
-            str(to_micros(at)),
-            event.id if event else reason,
-        )
-        work.runs.append(
-            Run(
-                id=run_id,
-                journey=journey.id,
-                version=journey.version,
-                step=journey.first_step(),
-                due=at,
-                started_at=at,
-                held_out=held_out,
-                trigger=event,
-            )
-        )
-        work.actions.append(
-            JourneyEntered(
-                journey=journey.id,
-                version=journey.version,
-                run=run_id,
-                at=at,
-                held_out=held_out,
-                reason=reason,
-            )
-        )
-        work.bump(journey.id, entered=1, held_out=int(held_out), last_entered=at)
-
     def _wake_waiters(self, work: Work, at: datetime, event: Event) -> None:
         ended: list[Run] = []
         for i, run in enumerate(work.runs):
             if run.waiting != "event":
                 continue
-            places = self._places[(run.journey, run.version)]
+            places = self._c.places[(run.journey, run.version)]
             step = places[run.step].step
             assert isinstance(step, WaitFor)  # runs wait for events only at WaitFor steps
-            if step.event == event.type and self._match_where(
+            if step.event == event.type and self._c.matches_where(
                 (run.journey, run.version, step.id), event
             ):
                 after = places[run.step].next_id
@@ -606,7 +421,8 @@ class Engine:
             work.runs.remove(run)
             self._end(work, run, at, "completed", f"{run.step}: the awaited event came")
 
-    def _run_due(self, work: Work, at: datetime, zone_: tzinfo) -> None:
+    def _run_due(self, work: Work, at: datetime) -> None:
+        compiled = self._c
         due = sorted(
             (r for r in work.runs if r.due is not None and r.due <= at),
             key=lambda r: (r.due, r.started_at, r.journey),
@@ -614,17 +430,17 @@ class Engine:
         for run in due:
             if run not in work.runs:
                 continue
-            journey = self._journeys[(run.journey, run.version)]
+            key = (run.journey, run.version)
             rc = RunContext(
                 work=work,
                 at=at,
-                zone=zone_,
-                zone_name=self._zone_name(work.customer),
-                policy=self.policy,
-                templates=self.templates,
-                context=lambda: self._context(work, at),
+                zone=compiled.zone(work.customer),
+                zone_name=compiled.zone_name(work.customer),
+                policy=compiled.policy,
+                templates=compiled.templates,
+                context=lambda: compiled.context(work, at),
             )
-            after = run_steps(rc, run, journey, self._places[(run.journey, run.version)])
+            after = run_steps(rc, run, compiled.journeys[key], compiled.places[key])
             index = work.runs.index(run)
             if after is None:
                 del work.runs[index]
@@ -649,11 +465,11 @@ class Engine:
         still exists, and end with ``definition_removed`` where it does not."""
         kept: list[Run] = []
         for run in work.runs:
-            if (run.journey, run.version) in self._journeys:
+            if (run.journey, run.version) in self._c.journeys:
                 kept.append(run)
                 continue
-            latest = self._latest.get(run.journey)
-            if latest is not None and run.step in self._places[(latest.id, latest.version)]:
+            latest = self._c.latest.get(run.journey)
+            if latest is not None and run.step in self._c.places[(latest.id, latest.version)]:
                 kept.append(evolve(run, version=latest.version))
                 continue
             detail = (
@@ -664,95 +480,14 @@ class Engine:
             self._end(work, run, at, "definition_removed", detail)
         work.runs = kept
 
-    # --- wake-ups ---------------------------------------------------------------------
-
-    def _next_due(self, work: Work) -> datetime | None:
-        if self.lifecycle is not None and work.stage is None:
-            return work.clock  # not placed yet: the first call places the customer
-        best: datetime | None = None
-
-        def consider(candidate: datetime | None) -> None:
-            nonlocal best
-            if candidate is not None and (best is None or candidate < best):
-                best = candidate
-
-        for run in work.runs:
-            consider(None if run.due is None else run.due.astimezone(_UTC))
-        if work.pin is not None and work.pin.until is not None:
-            consider(work.pin.until.astimezone(_UTC))
-        zone_ = self._zone(work.customer)
-        after = work.clock + timedelta(microseconds=1)
-        for journey in self._dated:
-            occurrence = self._occurrence(work, journey, after, zone_)
-            consider(None if occurrence is None else occurrence.astimezone(_UTC))
-        consider(self._condition_change(work, zone_, best))
-        return best
-
-    def _watched(self, work: Work) -> list[Any]:
-        """The conditions whose holding would give ``tick`` something to do."""
-        watched: list[Any] = []
-        if self.lifecycle is not None and work.pin is None and work.stage is not None:
-            stage = self.lifecycle.resolve(work.stage)
-            watched.extend(e.transition.when for e in self.lifecycle._tables().table[stage])
-        elif work.pin is not None and work.pin.until is not None:
-            pass  # rules resume when the pin ends, which is itself a wake-up
-        for run in work.runs:
-            journey = self._journeys.get((run.journey, run.version))
-            if journey is None:
-                continue
-            if journey.exit is not None:
-                watched.append(journey.exit)
-            if journey.goal is not None and not isinstance(journey.goal, EventTrigger):
-                watched.append(journey.goal)
-        return watched
-
-    def _condition_change(
-        self, work: Work, zone_: tzinfo, before: datetime | None
-    ) -> datetime | None:
-        watched = self._watched(work)
-        if not watched:
-            return None
-        at = work.clock
-        for _ in range(MAX_WAKE_PROBES):
-            ctx = self._context(work, at)
-            bounds = [b for b in (next_boundary(c, ctx, zone_) for c in watched) if b is not None]
-            if not bounds:
-                return None
-            candidate = to_datetime(min(bounds))
-            if before is not None and candidate >= before:
-                return None  # something else is due first; look again after it
-            probe = self._context(work, candidate)
-            if any(c.evaluate(probe) for c in watched):
-                return candidate
-            at = candidate
-        return to_datetime(min(bounds))
-
     # --- helpers ----------------------------------------------------------------------
 
-    def _context(self, work: Work, at: datetime) -> EvalContext:
-        return EvalContext(
-            work.customer,
-            work.facts,
-            at,
-            stage=work.stage,
-            stage_entered_at=work.entered,
-            tz=self._zone_name(work.customer),
-        )
-
-    def _zone_name(self, customer: Customer) -> str:
-        return customer.timezone or self.policy.default_timezone
-
-    def _zone(self, customer: Customer) -> tzinfo:
-        return zone(self._zone_name(customer))
-
-    def _matches(self, journey: Journey, which: str, trigger: EventTrigger, event: Event) -> bool:
-        return trigger.event == event.type and self._match_where(
-            (journey.id, journey.version, which), event
-        )
-
-    def _match_where(self, key: tuple[str, int, str], event: Event) -> bool:
-        matcher = self._matchers.get(key)
-        return matcher is None or bool(matcher(event.properties))
+    def _work(self, state: CustomerState) -> Work:
+        """A working copy of ``state``; runs of journeys no longer defined are settled
+        first, at the state's clock."""
+        work = Work.of(state)
+        self._resolve_runs(work, work.clock)
+        return work
 
     def _check_state(self, state: CustomerState) -> None:
         if not isinstance(state, CustomerState):
@@ -767,22 +502,23 @@ class Engine:
             )
 
     def _decide(self, work: Work) -> Decision:
-        if self._sent_keep:
-            horizon = work.clock - timedelta(seconds=self._sent_horizon)
+        compiled = self._c
+        if compiled.sent_keep:
+            horizon = work.clock - timedelta(seconds=compiled.sent_horizon)
             recent = [s for s in work.sent if s.at >= horizon]
             keep: list[SentRecord] = []
             for channel in {s.channel for s in recent}:
-                keep.extend([s for s in recent if s.channel is channel][-self._sent_keep :])
+                keep.extend([s for s in recent if s.channel is channel][-compiled.sent_keep :])
             work.sent = sorted(keep, key=lambda s: (s.at, s.channel.value))
         else:
             work.sent = []
         state = work.state(self.policy.stage_history)
-        due = self._next_due(work) if work.due is _UNKNOWN else work.due
+        due = next_due(compiled, work) if work.due is _UNKNOWN else work.due
         assert due is None or isinstance(due, datetime)  # Work.due holds one when known
         return Decision(state=state, actions=tuple(work.actions), wake_at=due)
 
 
-def _describe(goal: Any) -> str:
+def _describe(goal: object) -> str:
     return goal.describe() if isinstance(goal, EventTrigger) else str(goal)
 
 

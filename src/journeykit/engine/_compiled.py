@@ -1,0 +1,102 @@
+"""A definition set compiled for running: the lookups every call uses, built once.
+
+An :class:`~journeykit.engine.Engine` holds one :class:`Compiled` and shares it with the
+modules that do the work (entries, scheduling, running steps, explanations), so none of
+them walks a definition on the per-event path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from journeykit.conditions import EvalContext, _where_matcher
+from journeykit.engine._definitions import DefinitionSet, journey_conditions
+from journeykit.engine._work import Work
+from journeykit.facts import FactsSpec
+from journeykit.journeys import EventTrigger, Journey, StageTrigger, StepPlace, WaitFor
+from journeykit.models import Customer, Event
+from journeykit.templates import validate
+from journeykit.time import zone
+
+__all__ = ["Compiled"]
+
+PropertyFilter = Callable[[Mapping[str, Any]], bool]
+
+
+class Compiled:
+    """The definitions of one engine, arranged for lookups (see the module notes)."""
+
+    def __init__(self, definitions: DefinitionSet) -> None:
+        validate(definitions.templates)
+        self.definitions = definitions
+        self.lifecycle = definitions.lifecycle
+        self.templates = definitions.templates
+        self.policy = definitions.policy
+        self.latest = definitions.latest()
+        self.journeys: dict[tuple[str, int], Journey] = {
+            (j.id, j.version): j for j in definitions.journeys
+        }
+        self.places: dict[tuple[str, int], dict[str, StepPlace]] = {
+            key: j.places() for key, j in self.journeys.items()
+        }
+        self.by_event: dict[str, list[Journey]] = {}
+        self.on_enter: dict[str, list[Journey]] = {}
+        self.on_leave: dict[str, list[Journey]] = {}
+        self.dated: list[Journey] = []
+        for journey in self.latest.values():
+            trigger = journey.trigger
+            if isinstance(trigger, EventTrigger):
+                self.by_event.setdefault(trigger.event, []).append(journey)
+            elif isinstance(trigger, StageTrigger):
+                table = self.on_enter if trigger.on == "enter" else self.on_leave
+                for stage in trigger.stages:
+                    table.setdefault(stage, []).append(journey)
+            else:
+                self.dated.append(journey)
+        self._matchers: dict[tuple[str, int, str], PropertyFilter | None] = {}
+        for (jid, version), journey in self.journeys.items():
+            if isinstance(journey.trigger, EventTrigger):
+                self._matchers[(jid, version, "trigger")] = _where_matcher(journey.trigger.where)
+            if isinstance(journey.goal, EventTrigger):
+                self._matchers[(jid, version, "goal")] = _where_matcher(journey.goal.where)
+            for step in journey.walk():
+                if isinstance(step, WaitFor):
+                    self._matchers[(jid, version, step.id)] = _where_matcher(step.where)
+        conditions = [] if self.lifecycle is None else list(self.lifecycle.conditions())
+        for journey in definitions.journeys:
+            conditions.extend(journey_conditions(journey))
+        self.spec = FactsSpec.for_conditions(conditions)
+        caps = self.policy.caps
+        self.sent_horizon = max((c.window.max_seconds() for c in caps), default=0.0)
+        self.sent_keep = max((c.limit for c in caps), default=0)
+
+    def zone_name(self, customer: Customer) -> str:
+        """The customer's zone, or the policy's default."""
+        return customer.timezone or self.policy.default_timezone
+
+    def zone(self, customer: Customer) -> tzinfo:
+        return zone(self.zone_name(customer))
+
+    def context(self, work: Work, at: datetime) -> EvalContext:
+        """An evaluation context for the customer in ``work`` at ``at``."""
+        return EvalContext(
+            work.customer,
+            work.facts,
+            at,
+            stage=work.stage,
+            stage_entered_at=work.entered,
+            tz=self.zone_name(work.customer),
+        )
+
+    def matches(self, journey: Journey, which: str, trigger: EventTrigger, event: Event) -> bool:
+        """Whether ``event`` is the journey's trigger or goal event (``which``)."""
+        return trigger.event == event.type and self.matches_where(
+            (journey.id, journey.version, which), event
+        )
+
+    def matches_where(self, key: tuple[str, int, str], event: Event) -> bool:
+        """Whether ``event``'s properties pass the ``where`` filter stored under ``key``."""
+        matcher = self._matchers.get(key)
+        return matcher is None or bool(matcher(event.properties))
