@@ -572,8 +572,23 @@ def test_a_state_from_another_definition_set_goes_on_as_documented() -> None:
     sim.event("added_to_cart")
     other = engine(RECEIPT)  # both journeys are gone
     decision = other.tick(sim.state, sim.now + timedelta(minutes=1))
-    exited = sorted(
-        (a.journey, a.reason) for a in decision.actions if isinstance(a, JourneyExited)
-    )
+    exited = sorted((a.journey, a.reason) for a in decision.actions if isinstance(a, JourneyExited))
     assert exited == [("cart", "definition_removed"), ("welcome", "definition_removed")]
     assert decision.state.runs == ()
+
+
+def test_diff_says_what_a_new_version_would_orphan_before_publishing() -> None:
+    from journeykit import diff
+
+    v2 = WELCOME.model_copy(
+        update={"version": 2, "steps": [send("welcome"), wait("2d", id="wait_2d"), send("offer")]}
+    )
+    changes = diff([WELCOME, CART], [v2], runs=[("welcome", "wait_3d"), ("cart", "wait_1h")])
+    summary = {(c.journey, c.kind, c.step): (c.orphans, c.runs) for c in changes}
+    assert summary[("cart", "journey_removed", None)] == (True, 1)
+    assert summary[("welcome", "step_removed", "wait_3d")] == (True, 1)
+    assert summary[("welcome", "step_added", "wait_2d")] == (False, 0)
+    assert ("welcome", "step_changed", "send_welcome") in summary  # now followed by another
+    unbumped = WELCOME.model_copy(update={"steps": [send("welcome")]})
+    kinds = [c.kind for c in diff([WELCOME], [unbumped])]
+    assert "version_not_bumped" in kinds

@@ -9,6 +9,7 @@ change without notice.
 'orders in the last 365 days >= 2 and time since the last order < 90 days'
 """
 
+from journeykit._diff import Change, diff
 from journeykit._errors import (
     DefinitionError,
     InvalidInputError,
@@ -37,7 +38,37 @@ from journeykit.conditions import (
     stage_for,
     total,
 )
+from journeykit.engine import (
+    Action,
+    Cap,
+    CustomerState,
+    Decision,
+    DefinitionSet,
+    Engine,
+    JourneyEntered,
+    JourneyExited,
+    JourneyExplanation,
+    JourneySkipped,
+    MessageSuppressed,
+    Policy,
+    SendMessage,
+    UpdateCustomer,
+)
 from journeykit.facts import Facts, FactsSpec
+from journeykit.journeys import (
+    Branch,
+    Exit,
+    Journey,
+    Send,
+    Split,
+    Update,
+    Wait,
+    WaitFor,
+    on_date,
+    on_event,
+    on_stage_entered,
+    on_stage_left,
+)
 from journeykit.models import Channel, ConsentStatus, Customer, Event
 from journeykit.stages import Stage, StageChanged, StageMachine, Transition
 from journeykit.templates import (
@@ -107,6 +138,36 @@ __all__ = [
     "Transition",
     "StageMachine",
     "StageChanged",
+    # journeys
+    "Journey",
+    "Send",
+    "Wait",
+    "WaitFor",
+    "Branch",
+    "Split",
+    "Update",
+    "Exit",
+    "on_event",
+    "on_stage_entered",
+    "on_stage_left",
+    "on_date",
+    # engine
+    "Engine",
+    "DefinitionSet",
+    "Policy",
+    "Cap",
+    "CustomerState",
+    "Decision",
+    "Action",
+    "JourneyEntered",
+    "JourneyExited",
+    "JourneySkipped",
+    "SendMessage",
+    "MessageSuppressed",
+    "UpdateCustomer",
+    "JourneyExplanation",
+    "diff",
+    "Change",
     # templates
     "Templates",
     "MessageTemplate",

@@ -7,12 +7,13 @@ them walks a definition on the per-event path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-from journeykit.conditions import EvalContext, _where_matcher
+from journeykit.conditions import Condition, EvalContext, _where_matcher
 from journeykit.engine._definitions import DefinitionSet, journey_conditions
+from journeykit.engine._wake import Boundary, compile_boundary
 from journeykit.engine._work import Work
 from journeykit.facts import FactsSpec
 from journeykit.journeys import EventTrigger, Journey, StageTrigger, StepPlace, WaitFor
@@ -23,6 +24,22 @@ from journeykit.time import zone
 __all__ = ["Compiled"]
 
 PropertyFilter = Callable[[Mapping[str, Any]], bool]
+
+
+Watch = tuple[Condition, Boundary]
+"""A condition whose holding gives the engine work, and its compiled boundary finder."""
+
+
+def _watches(conditions: Iterable[Condition]) -> tuple[Watch, ...]:
+    found: list[Watch] = []
+    for cond in conditions:
+        boundary = compile_boundary(cond)
+        found.append((cond, boundary if boundary is not None else _never))
+    return tuple(found)
+
+
+def _never(ctx: EvalContext, zone: tzinfo, now: int) -> int | None:
+    return None
 
 
 class Compiled:
@@ -68,6 +85,15 @@ class Compiled:
         for journey in definitions.journeys:
             conditions.extend(journey_conditions(journey))
         self.spec = FactsSpec.for_conditions(conditions)
+        # what each stage and each journey version watches for wake-ups
+        self.stage_watch: dict[str, tuple[Watch, ...]] = {}
+        if self.lifecycle is not None:
+            for stage in self.lifecycle.stage_names:
+                self.stage_watch[stage] = _watches(t.when for t in self.lifecycle.outgoing(stage))
+        self.run_watch: dict[tuple[str, int], tuple[Watch, ...]] = {}
+        for key, journey in self.journeys.items():
+            goal = None if isinstance(journey.goal, EventTrigger) else journey.goal
+            self.run_watch[key] = _watches(c for c in (journey.exit, goal) if c is not None)
         caps = self.policy.caps
         self.sent_horizon = max((c.window.max_seconds() for c in caps), default=0.0)
         self.sent_keep = max((c.limit for c in caps), default=0)

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from journeykit.conditions import Condition
-from journeykit.engine._compiled import Compiled
+from journeykit.engine._compiled import Compiled, Watch
 from journeykit.engine._entry import next_occurrence
-from journeykit.engine._wake import next_boundary, to_datetime
+from journeykit.engine._wake import to_datetime, to_micros
 from journeykit.engine._work import Work
-from journeykit.journeys import EventTrigger
 
 __all__ = ["next_due"]
 
@@ -59,41 +57,36 @@ def next_due(compiled: Compiled, work: Work) -> datetime | None:
     return best
 
 
-def watched(compiled: Compiled, work: Work) -> list[Condition]:
+def watched(compiled: Compiled, work: Work) -> list[Watch]:
     """The conditions whose holding would give ``tick`` something to do."""
-    found: list[Condition] = []
-    lifecycle = compiled.lifecycle
-    if lifecycle is not None and work.pin is None and work.stage is not None:
-        found.extend(t.when for t in lifecycle.outgoing(work.stage))
+    found: list[Watch] = []
+    if compiled.lifecycle is not None and work.pin is None and work.stage is not None:
+        stage = compiled.lifecycle.resolve(work.stage)
+        found.extend(compiled.stage_watch[stage])
     for run in work.runs:
-        journey = compiled.journeys.get((run.journey, run.version))
-        if journey is None:
-            continue
-        if journey.exit is not None:
-            found.append(journey.exit)
-        if journey.goal is not None and not isinstance(journey.goal, EventTrigger):
-            found.append(journey.goal)
+        found.extend(compiled.run_watch.get((run.journey, run.version), ()))
     return found
 
 
 def _condition_change(
     compiled: Compiled, work: Work, zone: tzinfo, before: datetime | None
 ) -> datetime | None:
-    conditions = watched(compiled, work)
-    if not conditions:
+    watches = watched(compiled, work)
+    if not watches:
         return None
     at = work.clock
     candidate: datetime | None = None
     for _ in range(MAX_PROBES):
         ctx = compiled.context(work, at)
-        bounds = [b for b in (next_boundary(c, ctx, zone) for c in conditions) if b is not None]
+        now = to_micros(at)
+        bounds = [b for b in (fn(ctx, zone, now) for _, fn in watches) if b is not None]
         if not bounds:
             return None
         candidate = to_datetime(min(bounds))
         if before is not None and candidate >= before:
             return None  # something else is due first; the search resumes after it
         probe = compiled.context(work, candidate)
-        if any(c.evaluate(probe) for c in conditions):
+        if any(cond.evaluate(probe) for cond, _ in watches):
             return candidate
         at = candidate
     return candidate

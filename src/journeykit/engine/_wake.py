@@ -19,8 +19,9 @@ change. The look-back is monotone in ``now``, so a bracket and a bisection find 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 from journeykit._lookback import look_back
 from journeykit.conditions import (
@@ -36,7 +37,7 @@ from journeykit.conditions import (
 )
 from journeykit.time import Duration, shift
 
-__all__ = ["crossing", "next_boundary", "to_datetime", "to_micros"]
+__all__ = ["Boundary", "compile_boundary", "crossing", "to_datetime", "to_micros"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -67,67 +68,106 @@ def _atoms(cond: Condition) -> Iterator[Condition]:
             yield c
 
 
-def next_boundary(cond: Condition, ctx: EvalContext, zone: tzinfo) -> int | None:
-    """The first instant after ``ctx.now`` (in microseconds) at which a time-dependent
-    part of ``cond`` reads differently with the same facts; ``None`` if there is none."""
-    now = to_micros(ctx.now)
-    best: int | None = None
-    for atom in _atoms(cond):
-        found = _atom_boundary(atom, ctx, zone, now)
-        if found is not None and (best is None or found < best):
-            best = found
-    return best
+Boundary = Callable[[EvalContext, tzinfo, int], "int | None"]
+"""A compiled boundary finder: (context, zone, now in microseconds) -> the next instant."""
 
 
-def _atom_boundary(atom: Condition, ctx: EvalContext, zone: tzinfo, now: int) -> int | None:
-    if isinstance(atom, Since):
-        stats = ctx.facts.stats.get(atom.key)
-        if stats is None or stats.last_at is None:
-            return None
-        return crossing(stats.last_at, atom.value, zone, _FLIP[atom.op] in ("<", ">="), now)
-    if isinstance(atom, StageFor):
-        if ctx.stage_entered_at is None:
-            return None
-        entered = ctx.stage_entered_at.timestamp()
-        return crossing(entered, atom.value, zone, _FLIP[atom.op] in ("<", ">="), now)
-    within = atom.within  # type: ignore[union-attr]  # Count or Total with a window
-    assert within is not None  # _atoms yields windowed counts and totals only
-    cutoff = look_back(ctx.now, ctx.now_ts, zone, within)
-    if isinstance(atom, Count):
-        window = ctx.facts.windows.get(atom.key, ())
-        i = bisect.bisect_left(window, cutoff)
-        oldest = window[i] if i < len(window) else None
-    else:
-        assert isinstance(atom, Total)
-        values = ctx.facts.value_windows.get(f"{atom.key}:{atom.prop}", ())
-        i = bisect.bisect_left(values, (cutoff,))
-        oldest = values[i][0] if i < len(values) else None
-    if oldest is None:
+def compile_boundary(cond: Condition) -> Boundary | None:
+    """A function giving the first instant after ``ctx.now`` (in microseconds) at which
+    a time-dependent part of ``cond`` reads differently with the same facts (``None`` if
+    none will); ``None`` for a condition time alone never changes."""
+    fns = [_atom_boundary(atom) for atom in _atoms(cond)]
+    if not fns:
         return None
-    # an event drops out of the window when the cut-off passes it (strictly)
-    return crossing(oldest, within, zone, True, now)
+    if len(fns) == 1:
+        return fns[0]
+
+    def earliest(ctx: EvalContext, zone: tzinfo, now: int) -> int | None:
+        best: int | None = None
+        for fn in fns:
+            found = fn(ctx, zone, now)
+            if found is not None and (best is None or found < best):
+                best = found
+        return best
+
+    return earliest
+
+
+def _atom_boundary(atom: Condition) -> Boundary:
+    if isinstance(atom, (Since, StageFor)):
+        strict = _FLIP[atom.op] in ("<", ">=")
+        d = atom.value
+        if isinstance(atom, StageFor):
+
+            def stage_for(ctx: EvalContext, zone: tzinfo, now: int) -> int | None:
+                entered = ctx.stage_entered_at
+                if entered is None:
+                    return None
+                return crossing(entered.timestamp(), d, zone, strict, now)
+
+            return stage_for
+        key = atom.key
+
+        def since(ctx: EvalContext, zone: tzinfo, now: int) -> int | None:
+            stats = ctx.facts.stats.get(key)
+            if stats is None or stats.last_at is None:
+                return None
+            return crossing(stats.last_at, d, zone, strict, now)
+
+        return since
+    assert isinstance(atom, (Count, Total))
+    within = atom.within
+    assert within is not None  # _atoms yields windowed counts and totals only
+    if isinstance(atom, Count):
+        window_key = atom.key
+
+        def count(ctx: EvalContext, zone: tzinfo, now: int) -> int | None:
+            window = ctx.facts.windows.get(window_key, ())
+            i = bisect.bisect_left(window, ctx.cutoff(within))
+            # an event drops out of the window when the cut-off passes it (strictly)
+            return crossing(window[i], within, zone, True, now) if i < len(window) else None
+
+        return count
+    values_key = f"{atom.key}:{atom.prop}"
+
+    def total(ctx: EvalContext, zone: tzinfo, now: int) -> int | None:
+        values = ctx.facts.value_windows.get(values_key, ())
+        i = bisect.bisect_left(values, (ctx.cutoff(within),))
+        return crossing(values[i][0], within, zone, True, now) if i < len(values) else None
+
+    return total
 
 
 def crossing(x: float, d: Duration, zone: tzinfo, strict: bool, now: int) -> int | None:
     """The first microsecond t > now with look_back(t, d) > x (``strict``) or >= x."""
+    first = _first_crossing(x, d, zone, strict)
+    return first if first is not None and first > now else None
+
+
+@lru_cache(maxsize=8192)
+def _first_crossing(x: float, d: Duration, zone: tzinfo, strict: bool) -> int | None:
+    """The first microsecond t with look_back(t, d) > x (``strict``) or >= x.
+
+    A pure function of its arguments (cached: successive calls for one customer ask the
+    same question). The look-back is monotone in t, so it is found by bracketing around
+    the forward shift of ``x`` and bisecting.
+    """
 
     def crossed(t: int) -> bool:
-        instant = to_datetime(t)
-        cutoff = look_back(instant, t / 1_000_000, zone, d)
+        cutoff = look_back(to_datetime(t), t / 1_000_000, zone, d)
         return cutoff > x if strict else cutoff >= x
 
-    if crossed(now):
-        return None  # already past the boundary: the cut-off only grows, so no change ahead
     try:
         guess = to_micros(shift(datetime.fromtimestamp(x, timezone.utc), d, zone))
     except (OverflowError, ValueError):
         return None  # beyond the calendar: never within reach
-    guess = max(guess, now + 1)
+    floor = int(x * 1_000_000)  # look_back(t) < t, so nothing crosses before x itself
+    guess = max(guess, floor)
     # usually the crossing is at the forward shift itself or one microsecond after it
     if crossed(guess):
-        if guess == now + 1 or not crossed(guess - 1):
+        if not crossed(guess - 1):
             return guess
-        low, high = now + 1, guess  # rare: clamped month ends or DST gaps put it earlier
+        low, high = floor, guess  # rare: clamped month ends or DST gaps put it earlier
     else:
         if crossed(guess + 1):
             return guess + 1
