@@ -592,3 +592,26 @@ def test_diff_says_what_a_new_version_would_orphan_before_publishing() -> None:
     unbumped = WELCOME.model_copy(update={"steps": [send("welcome")]})
     kinds = [c.kind for c in diff([WELCOME], [unbumped])]
     assert "version_not_bumped" in kinds
+
+
+def test_a_step_that_must_not_run_unless_the_customer_was_asked() -> None:
+    sunset = Journey(
+        id="sunset",
+        trigger=on_event("signed_up"),
+        steps=[
+            send("nudge", if_not_sent="exit"),
+            wait("7d"),
+            update(consent={"email": "opted_out"}),
+        ],
+    )
+    asked = Simulator(engine(sunset, with_lifecycle=False), customer())
+    asked.event("signed_up")
+    asked.advance("8d")
+    assert asked.customer.consent_for("email").value == "opted_out"
+    never_asked = Simulator(engine(sunset, with_lifecycle=False), customer(email=None))
+    never_asked.event("signed_up")
+    never_asked.advance("8d")
+    assert never_asked.customer.consent_for("email").value == "opted_in"
+    [exited] = [a for a in never_asked.actions if isinstance(a, JourneyExited)]
+    assert exited.reason == "exited"
+    assert "no_address" in exited.detail

@@ -219,6 +219,10 @@ class Send(_Step):
     the channel when it is due, waits out quiet hours and counts against frequency caps;
     a transactional one (a receipt) skips those but never reaches a suppressed customer.
     ``params`` are added to the template's context (a discount code, say).
+    ``if_not_sent`` says what a run does when the message is not sent (no consent, a cap,
+    the holdout, a render failure; quiet hours only defer): ``"continue"`` (default) or
+    ``"exit"``, for steps that must not happen unless the customer got the message (opting
+    out those who ignored a re-permission mail, say).
     """
 
     type: Literal["send"] = "send"
@@ -226,6 +230,7 @@ class Send(_Step):
     channel: Channel | ChannelName
     transactional: bool = False
     params: Annotated[Mapping[str, JsonValue], FrozenJson] = Field(default_factory=dict)
+    if_not_sent: Literal["continue", "exit"] = "continue"
 
     def describe(self) -> str:
         kind = "transactional " if self.transactional else ""

@@ -37,7 +37,7 @@ from journeykit.engine._compiled import Compiled
 from journeykit.engine._definitions import DefinitionSet
 from journeykit.engine._explain import JourneyExplanation, explain
 from journeykit.engine._policy import Policy
-from journeykit.engine._runner import RunContext, run_steps
+from journeykit.engine._runner import Ended, RunContext, run_steps
 from journeykit.engine._schedule import next_due
 from journeykit.engine._state import (
     SCHEMA_VERSION,
@@ -442,9 +442,9 @@ class Engine:
             )
             after = run_steps(rc, run, compiled.journeys[key], compiled.places[key])
             index = work.runs.index(run)
-            if after is None:
+            if isinstance(after, Ended):
                 del work.runs[index]
-                self._end(work, run, at, "completed", "all steps done")
+                self._end(work, run, at, after.reason, after.detail)
             else:
                 work.runs[index] = after
 

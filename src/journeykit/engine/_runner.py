@@ -78,25 +78,25 @@ class RunContext:
 
 def run_steps(
     rc: RunContext, run: Run, journey: Journey, places: dict[str, StepPlace]
-) -> Run | None:
+) -> Run | Ended:
     """Advance ``run`` from its current step as far as it can go at ``rc.at``.
 
-    Returns the run as it now stands (waiting somewhere), or ``None`` when it ended
-    (completed); the caller records the exit.
+    Returns the run as it now stands (waiting somewhere), or how it ended; the caller
+    records the exit.
     """
     step_id: str | None = run.step
     waiting = run.waiting
     for _ in range(MAX_STEPS):
         if step_id is None:
-            return None
+            return _COMPLETED
         place = places[step_id]
         step = place.step
         outcome = _take(rc, run, journey, step, place, waiting)
         if isinstance(outcome, _Hold):
             due = outcome.until.astimezone(timezone.utc)
             return evolve(run, step=step_id, due=due, waiting=outcome.kind)
-        if isinstance(outcome, _Ended):
-            return None
+        if isinstance(outcome, Ended):
+            return outcome
         step_id = outcome
         waiting = None
     raise AssertionError(f"journey {journey.id!r}: a run took more than {MAX_STEPS} steps")
@@ -108,11 +108,15 @@ class _Hold:
     until: datetime
 
 
-class _Ended:
-    """The run ended (an Exit step)."""
+@dataclass(frozen=True)
+class Ended:
+    """A run that ended in its steps: how (a ``JourneyExited`` reason) and why."""
+
+    reason: str
+    detail: str
 
 
-_END = _Ended()
+_COMPLETED = Ended("completed", "all steps done")
 
 
 def _take(
@@ -122,12 +126,12 @@ def _take(
     step: Step,
     place: StepPlace,
     waiting: str | None,
-) -> str | _Hold | _Ended | None:
-    """Do one step: the next step id, a hold, or _END."""
+) -> str | _Hold | Ended | None:
+    """Do one step: the next step id, a hold, or how the run ended."""
     after = place.next_id
     if isinstance(step, Send):
-        held = _send(rc, run, journey, step)
-        return held if held is not None else after
+        outcome = _send(rc, run, journey, step)
+        return after if outcome is None else outcome
     if isinstance(step, Wait):
         if waiting == "wait":
             return after  # the wait is over: the engine only runs a waiting run when due
@@ -146,7 +150,7 @@ def _take(
         _update(rc, run, journey, step)
         return after
     if isinstance(step, Exit):
-        return _END
+        return Ended("completed", f"reached the exit step {step.id!r}")
     raise AssertionError(f"unknown step {step!r}")
 
 
@@ -222,14 +226,15 @@ def _address(customer: Customer, channel: Channel) -> str | None:
     return customer.id
 
 
-def _send(rc: RunContext, run: Run, journey: Journey, step: Send) -> _Hold | None:
-    """Send, suppress (returns None: the run moves on) or defer (returns a hold)."""
+def _send(rc: RunContext, run: Run, journey: Journey, step: Send) -> _Hold | Ended | None:
+    """Send (None: the run moves on), defer (a hold) or suppress: the run moves on, or
+    ends when the step says ``if_not_sent="exit"``."""
     work = rc.work
     customer = work.customer
     channel = Channel(step.channel)
     marketing = not step.transactional
 
-    def suppress(reason: str, detail: str) -> None:
+    def suppress(reason: str, detail: str) -> Ended | None:
         work.actions.append(
             MessageSuppressed(
                 journey=journey.id,
@@ -243,21 +248,22 @@ def _send(rc: RunContext, run: Run, journey: Journey, step: Send) -> _Hold | Non
                 at=rc.at,
             )
         )
+        if step.if_not_sent == "exit":
+            return Ended("exited", f"{step.template!r} was not sent ({reason}): {detail}")
+        return None
 
     if customer.suppressed:
-        suppress("suppressed", "the customer is suppressed: nothing is sent to them")
-        return None
+        return suppress("suppressed", "the customer is suppressed: nothing is sent to them")
     if marketing and customer.consent_for(channel) is not ConsentStatus.OPTED_IN:
         status = customer.consent_for(channel).value
-        suppress("no_consent", f"marketing on {channel.value} needs opted_in consent ({status})")
-        return None
+        return suppress(
+            "no_consent", f"marketing on {channel.value} needs opted_in consent ({status})"
+        )
     address = _address(customer, channel)
     if address is None:
-        suppress("no_address", f"the customer has no {channel.value} address")
-        return None
+        return suppress("no_address", f"the customer has no {channel.value} address")
     if marketing and run.held_out:
-        suppress("holdout", f"the customer is in journey {journey.id!r}'s holdout group")
-        return None
+        return suppress("holdout", f"the customer is in journey {journey.id!r}'s holdout group")
     if marketing:
         policy = rc.policy
         quiet = policy.quiet_hours
@@ -267,8 +273,7 @@ def _send(rc: RunContext, run: Run, journey: Journey, step: Send) -> _Hold | Non
         if free is not None:
             if policy.on_cap == "defer":
                 return _Hold("send", free)
-            suppress("frequency_cap", _cap_detail(rc, channel))
-            return None
+            return suppress("frequency_cap", _cap_detail(rc, channel))
     context = template_context(
         customer,
         event=run.trigger,
@@ -282,8 +287,7 @@ def _send(rc: RunContext, run: Run, journey: Journey, step: Send) -> _Hold | Non
             step.template, context, locale=customer.locale, timezone=rc.zone_name
         )
     except TemplateError as error:
-        suppress("render_failed", str(error))
-        return None
+        return suppress("render_failed", str(error))
     work.actions.append(
         SendMessage(
             journey=journey.id,
