@@ -551,6 +551,7 @@ def send(
     channel: Channel | ChannelName = "email",
     transactional: bool = False,
     params: Mapping[str, Any] | None = None,
+    if_not_sent: Literal["continue", "exit"] = "continue",
     id: str | None = None,  # the step's field is called id
 ) -> Send:
     """A :class:`Send` step; its id defaults to ``send_<template>``."""
@@ -560,6 +561,7 @@ def send(
         channel=channel,
         transactional=transactional,
         params=params or {},
+        if_not_sent=if_not_sent,
     )
 
 
