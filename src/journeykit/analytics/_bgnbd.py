@@ -16,8 +16,9 @@ days), t_x (recency) and T (age), all from the first purchase (see ``_summary``)
 - ``expected_purchases(t)`` is equation (10), with the Gaussian hypergeometric function
   rewritten by Euler's transformation, (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), which
   stays finite for heavy buyers and long horizons where the printed form overflows.
-  It is singular (0/0) at a = 1; within 1e-4 of it the value is interpolated between
-  a = 1 -/+ 1e-4, an error far below the model's own.
+  It is singular (0/0) at a = 1, and for customers without a repeat purchase also at
+  a + b = 1; within 1e-4 of either, the value is interpolated linearly across the
+  singular point, an error far below the model's own.
 - ``expected_days_to_next_order`` is the median wait: given the customer is active at
   T, lambda is gamma(r + x, alpha + T), so the wait W is Lomax and
   P(W > w) = ((alpha + T) / (alpha + T + w))^(r + x). With p_alive folded in, the
@@ -46,7 +47,8 @@ __all__ = ["BGNBDModel", "fit_bgnbd", "MIN_CUSTOMERS"]
 MIN_CUSTOMERS = 4
 """At least as many customers as the model has parameters."""
 
-_A_NEAR_ONE = 1e-4
+# within this distance of a removable singularity, eq. (10) is interpolated across it
+_NEAR = 1e-4
 _PARAMS = ("r", "alpha", "a", "b")
 
 
@@ -247,10 +249,10 @@ class BGNBDModel:
         return np.where(repeat, num.special.expit(-log_odds), 1.0)  # type: ignore[no-any-return]
 
     def _conditional(
-        self, num: Numeric, a: float, t: float, x: Vector, tx: Vector, age: Vector
+        self, num: Numeric, a: float, b: float, t: float, x: Vector, tx: Vector, age: Vector
     ) -> Vector:
         np = num.np
-        r, alpha, b = self.r, self.alpha, self.b
+        r, alpha = self.r, self.alpha
         z = t / (alpha + age + t)
         tail = np.exp((a - 1.0) * np.log1p(-z)) * num.special.hyp2f1(
             a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z
@@ -265,12 +267,29 @@ class BGNBDModel:
         """Equation (10) for arrays of x, t_x and T (see the module notes on a = 1)."""
         if t == 0:
             return num.np.zeros_like(x)  # type: ignore[no-any-return]
-        if abs(self.a - 1.0) >= _A_NEAR_ONE:
-            return self._conditional(num, self.a, t, x, tx, age)
-        low, high = 1.0 - _A_NEAR_ONE, 1.0 + _A_NEAR_ONE
-        f_low = self._conditional(num, low, t, x, tx, age)
-        f_high = self._conditional(num, high, t, x, tx, age)
+        if abs(self.a - 1.0) >= _NEAR:
+            return self._conditional_near_b(num, self.a, t, x, tx, age)
+        low, high = 1.0 - _NEAR, 1.0 + _NEAR
+        f_low = self._conditional_near_b(num, low, t, x, tx, age)
+        f_high = self._conditional_near_b(num, high, t, x, tx, age)
         return f_low + (self.a - low) / (high - low) * (f_high - f_low)
+
+    def _conditional_near_b(
+        self, num: Numeric, a: float, t: float, x: Vector, tx: Vector, age: Vector
+    ) -> Vector:
+        """Eq. (10) at ``a``; for x = 0 it is 0/0 at a + b = 1, so interpolate across it."""
+        b = self.b
+        singular = 1.0 - a
+        if abs(b - singular) >= _NEAR or singular <= 0:
+            return self._conditional(num, a, b, t, x, tx, age)
+        with num.np.errstate(invalid="ignore", divide="ignore"):  # the x = 0 entries: replaced
+            direct = self._conditional(num, a, b, t, x, tx, age)
+        step = min(_NEAR, singular / 2)
+        low, high = singular - step, singular + step
+        f_low = self._conditional(num, a, low, t, x, tx, age)
+        f_high = self._conditional(num, a, high, t, x, tx, age)
+        across = f_low + (b - low) / (high - low) * (f_high - f_low)
+        return num.np.where(x == 0, across, direct)  # type: ignore[no-any-return]
 
     def days_to_next_order_array(self, num: Numeric, x: Vector, tx: Vector, age: Vector) -> Vector:
         """Median days to the next order, NaN where p_alive <= 1/2 (see the module notes)."""
@@ -293,6 +312,7 @@ def fit_bgnbd(summary: Summary) -> BGNBDModel:
 
     On the CDNOW sample it gives the published estimates (see ``docs/analytics.md``).
     """
+    num = numeric("fit_bgnbd")
     if len(summary) < MIN_CUSTOMERS:
         raise InvalidInputError(
             f"fitting BG/NBD needs at least {MIN_CUSTOMERS} customers (got {len(summary)})"
@@ -302,7 +322,6 @@ def fit_bgnbd(summary: Summary) -> BGNBDModel:
             "fitting BG/NBD needs at least one customer with a repeat purchase (every one "
             "of these customers bought on a single day only)"
         )
-    num = numeric("fit_bgnbd")
     np = num.np
     x, tx, age = _columns(num, summary)
     # customers with equal (x, t_x, T) add equal terms: count each once, with a weight

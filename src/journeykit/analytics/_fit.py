@@ -110,8 +110,16 @@ def maximize(
         )
         value, grad = objective(result.x)
     theta = result.x
-    params = tuple(math.exp(v) for v in theta)
-    shown = ", ".join(f"{n}={p:.6g}" for n, p in zip(names, params, strict=True))
+    shown = ", ".join(
+        f"{n}={math.exp(min(max(v, -700.0), 700.0)):.6g}"
+        for n, v in zip(names, theta.tolist(), strict=True)
+    )
+    if not bool(np.all(np.isfinite(theta))) or bool(np.any(np.abs(theta - start) > _LOG_BOUND)):
+        raise InvalidInputError(
+            f"the {model} fit has no interior optimum: the estimates run off towards zero or "
+            f"infinity ({shown}), so this data cannot pin the model down (too few customers, "
+            "or too little variety: nobody buying twice, everyone spending the same)"
+        )
     finite = math.isfinite(value) and bool(np.all(np.isfinite(grad)))
     converged = finite and (bool(result.success) or float(np.max(np.abs(grad))) <= tolerance)
     if not converged:
@@ -119,12 +127,7 @@ def maximize(
             f"the {model} fit did not converge after {result.nit} iterations "
             f"({result.message}; last estimates {shown}); the data may not follow the model"
         )
-    if bool(np.any(np.abs(theta - start) > _LOG_BOUND)):
-        raise InvalidInputError(
-            f"the {model} fit has no interior optimum: the estimates run off towards zero or "
-            f"infinity ({shown}), so this data cannot pin the model down (too few customers, "
-            "or too little variety: nobody buying twice, everyone spending the same)"
-        )
+    params = tuple(math.exp(v) for v in theta.tolist())
     return Fitted(params, -float(value), int(result.nit))
 
 
