@@ -9,7 +9,7 @@ gamma(r, alpha) and p is beta(a, b). A customer is summarised by x (repeat purch
 days), t_x (recency) and T (age), all from the first purchase (see ``_summary``).
 
 - The likelihood is the paper's equation (6), in logs, summed over customers with
-  numpy (customers with the same (x, t_x, T) are counted once, with a weight), and
+  numpy (the special functions on the few distinct values of x only), and
   maximised over log-parameters with its analytic gradient (``_fit.maximize``).
 - ``p_alive`` is equation (13). A customer with no repeat purchase is alive with
   probability 1: the model only lets customers drop out right after a repeat purchase.
@@ -49,6 +49,7 @@ MIN_CUSTOMERS = 4
 
 # within this distance of a removable singularity, eq. (10) is interpolated across it
 _NEAR = 1e-4
+_EXP_FLOOR = 700.0
 _PARAMS = ("r", "alpha", "a", "b")
 
 
@@ -80,51 +81,54 @@ def _columns(num: Numeric, summary: Summary) -> tuple[Vector, Vector, Vector]:
     return x, tx, age
 
 
-def _negative_log_likelihood(
-    num: Numeric, x: Vector, tx: Vector, age: Vector, weight: Vector
-) -> Objective:
-    """Build the objective: minus the log-likelihood (eq. 6) and its gradient."""
+def _negative_log_likelihood(num: Numeric, x: Vector, tx: Vector, age: Vector) -> Objective:
+    """Build the objective: minus the log-likelihood (eq. 6) and its gradient.
+
+    The special functions depend on x alone, and x, t_x and T each take few distinct
+    values (whole purchase days), so each is computed on its distinct values and
+    gathered; only plain arithmetic runs per row.
+    """
     np = num.np
-    betaln, gammaln, digamma = num.special.betaln, num.special.gammaln, num.special.digamma
-    repeat = x > 0
-    # b + x - 1 only matters where x > 0; elsewhere b keeps the functions finite
-    shift = np.where(repeat, x - 1.0, 0.0)
+    sp = num.special
+    ux, ix = np.unique(x, return_inverse=True)
+    ut, it = np.unique(age, return_inverse=True)
+    us, is_ = np.unique(tx, return_inverse=True)
+    repeat = ux > 0
+    # b + x - 1 where x > 0; b elsewhere, where it only keeps masked terms finite
+    shift = np.where(repeat, ux - 1.0, 0.0)
+    total = float(len(x))
 
     def objective(theta: Vector) -> tuple[float, Vector]:
-        r, alpha, a, b = np.exp(theta)
-        log_t = np.log(alpha + age)
-        log_tx = np.log(alpha + tx)
-        u = betaln(a, b + x) - (r + x) * log_t
-        v = np.where(repeat, betaln(a + 1.0, b + shift) - (r + x) * log_tx, -np.inf)
-        top = np.maximum(u, v)
-        lse = top + np.log(np.exp(u - top) + np.exp(v - top))
-        ll = gammaln(r + x) - gammaln(r) + r * math.log(alpha) - betaln(a, b) + lse
-        wu = np.exp(u - lse)
+        r, alpha, a, b = (float(v) for v in np.exp(theta))
+        base_u = sp.betaln(a, b + ux) - sp.betaln(a, b)  # log B(a, b+x) / B(a, b)
+        # B(a+1, b+x-1) = B(a, b+x) a / (b+x-1): only where x > 0
+        base_v = np.where(repeat, base_u + math.log(a) - np.log(b + shift), -np.inf)
+        inv_shift = 1.0 / (b + shift)
+        psi_abx = sp.digamma(a + b + ux)
+        psi_a, psi_b, psi_ab = sp.digamma(a), sp.digamma(b), sp.digamma(a + b)
+        log_t, inv_t = np.log(alpha + ut)[it], (1.0 / (alpha + ut))[it]
+        log_s, inv_s = np.log(alpha + us)[is_], (1.0 / (alpha + us))[is_]
+        rx = r + x
+        u = base_u[ix] - rx * log_t
+        v = base_v[ix] - rx * log_s
+        # log(e^u + e^v), and the share of e^u in it. Exponents are held above -700:
+        # below that exp returns subnormals (or takes a slow path) for terms that are 0
+        # to double precision anyway, and a fit would run tens of times slower.
+        lse = np.maximum(u, v) + np.log1p(np.exp(-np.minimum(np.abs(u - v), _EXP_FLOOR)))
+        wu = np.exp(np.maximum(u - lse, -_EXP_FLOOR))
         wv = 1.0 - wu
-        psi_abx = digamma(a + b + x)
-        d_r = digamma(r + x) - digamma(r) + math.log(alpha) - (wu * log_t + wv * log_tx)
-        d_alpha = r / alpha - (r + x) * (wu / (alpha + age) + wv / (alpha + tx))
-        d_a = (
-            digamma(a + b)
-            - digamma(a)
-            + wu * (digamma(a) - psi_abx)
-            + wv * (digamma(a + 1.0) - psi_abx)
+        ll = float(np.sum((sp.gammaln(r + ux) - math.lgamma(r))[ix] + lse))
+        ll += total * r * math.log(alpha)
+        d_r = float(np.sum(sp.digamma(r + ux)[ix] - (wu * log_t + wv * log_s)))
+        d_r += total * (math.log(alpha) - sp.digamma(r))
+        d_alpha = total * r / alpha - float(np.sum(rx * (wu * inv_t + wv * inv_s)))
+        # with wu + wv = 1 and digamma(z + 1) = digamma(z) + 1/z:
+        d_a = total * (psi_ab - psi_a) + float(np.sum(psi_a - psi_abx[ix] + wv / a))
+        d_b = total * (psi_ab - psi_b) + float(
+            np.sum((sp.digamma(b + ux) - psi_abx)[ix] - wv * inv_shift[ix])
         )
-        d_b = (
-            digamma(a + b)
-            - digamma(b)
-            + wu * (digamma(b + x) - psi_abx)
-            + wv * (digamma(b + shift) - psi_abx)
-        )
-        grad = np.array(
-            [
-                r * np.dot(weight, d_r),
-                alpha * np.dot(weight, d_alpha),
-                a * np.dot(weight, d_a),
-                b * np.dot(weight, d_b),
-            ]
-        )
-        return -float(np.dot(weight, ll)), -grad
+        grad = np.array([r * d_r, alpha * d_alpha, a * d_a, b * d_b])
+        return -ll, -grad
 
     return objective
 
@@ -324,11 +328,7 @@ def fit_bgnbd(summary: Summary) -> BGNBDModel:
         )
     np = num.np
     x, tx, age = _columns(num, summary)
-    # customers with equal (x, t_x, T) add equal terms: count each once, with a weight
-    rows, weight = np.unique(np.column_stack((x, tx, age)), axis=0, return_counts=True)
-    objective = _negative_log_likelihood(
-        num, rows[:, 0], rows[:, 1], rows[:, 2], weight.astype(np.float64)
-    )
+    objective = _negative_log_likelihood(num, x, tx, age)
     scale = max(float(np.mean(age)), 1e-9)
     start = np.array([0.0, math.log(scale), 0.0, 0.0])
     fitted = maximize(num, objective, start, model="BG/NBD", names=_PARAMS, customers=len(summary))

@@ -61,39 +61,42 @@ def _columns(num: Numeric, summary: Summary) -> tuple[Vector, Vector]:
     customers = summary.customers
     x = np.fromiter((c.frequency for c in customers), dtype=np.float64, count=n)
     m = np.fromiter(
-        (float(c.repeat_value / c.frequency) if c.frequency else 0.0 for c in customers),
+        (float(c.repeat_value) / c.frequency if c.frequency else 0.0 for c in customers),
         dtype=np.float64,
         count=n,
     )
     return x, m
 
 
-def _negative_log_likelihood(num: Numeric, x: Vector, m: Vector, weight: Vector) -> Objective:
-    """Build the objective: minus the log-likelihood of the m_x and its gradient."""
+def _negative_log_likelihood(num: Numeric, x: Vector, m: Vector) -> Objective:
+    """Build the objective: minus the log-likelihood of the m_x and its gradient.
+
+    The special functions depend on x alone and are computed on its distinct values.
+    """
     np = num.np
-    gammaln, digamma = num.special.gammaln, num.special.digamma
+    sp = num.special
+    ux, ix = np.unique(x, return_inverse=True)
     log_m = np.log(m)
     log_x = np.log(x)
+    mx = m * x
+    total = float(len(x))
 
     def objective(theta: Vector) -> tuple[float, Vector]:
-        p, q, g = np.exp(theta)
+        p, q, g = (float(v) for v in np.exp(theta))
+        pu = p * ux
+        lg = (sp.gammaln(pu + q) - sp.gammaln(pu))[ix]
+        psi_pq = sp.digamma(pu + q)[ix]
+        psi_p = sp.digamma(pu)[ix]
         px = p * x
-        log_gm = np.log(g + m * x)
-        ll = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * math.log(g)
-            + (px - 1.0) * log_m
-            + px * log_x
-            - (px + q) * log_gm
+        log_gm = np.log(g + mx)
+        ll = float(np.sum(lg + (px - 1.0) * log_m + px * log_x - (px + q) * log_gm)) + total * (
+            q * math.log(g) - math.lgamma(q)
         )
-        psi = digamma(px + q)
-        d_p = x * (psi - digamma(px) + log_m + log_x - log_gm)
-        d_q = psi - digamma(q) + math.log(g) - log_gm
-        d_g = q / g - (px + q) / (g + m * x)
-        grad = np.array([p * np.dot(weight, d_p), q * np.dot(weight, d_q), g * np.dot(weight, d_g)])
-        return -float(np.dot(weight, ll)), -grad
+        d_p = float(np.sum(x * (psi_pq - psi_p + log_m + log_x - log_gm)))
+        d_q = float(np.sum(psi_pq - log_gm)) + total * (math.log(g) - sp.digamma(q))
+        d_g = total * q / g - float(np.sum((px + q) / (g + mx)))
+        grad = np.array([p * d_p, q * d_q, g * d_g])
+        return -ll, -grad
 
     return objective
 
@@ -204,8 +207,7 @@ def fit_gamma_gamma(summary: Summary) -> GammaGammaModel:
             + (f"; {excluded} more had only free repeat purchases" if excluded else "")
             + ")"
         )
-    rows, weight = np.unique(np.column_stack((x[usable], m[usable])), axis=0, return_counts=True)
-    objective = _negative_log_likelihood(num, rows[:, 0], rows[:, 1], weight.astype(np.float64))
+    objective = _negative_log_likelihood(num, x[usable], m[usable])
     start = np.array([0.0, math.log(2.0), math.log(float(np.mean(m[usable])))])
     fitted = maximize(
         num, objective, start, model="Gamma-Gamma", names=_PARAMS, customers=fitted_on

@@ -136,7 +136,7 @@ def _order_fields(order: object) -> tuple[str, object, Decimal, str]:
             f"an order must be an Order(customer_id, at, value, currency) or an "
             f"order_placed Event (got {order!r})"
         ) from None
-    if not isinstance(customer_id, str) or not customer_id.strip():
+    if not isinstance(customer_id, str):
         raise InvalidInputError(
             f"{_label(order)}: customer_id must be a non-empty string (got {customer_id!r})"
         )
@@ -189,6 +189,7 @@ def read_orders(
     checked_currencies: set[str] = set()
     holder = ""  # the first customer whose orders set table.currency
     seen_events: dict[str, Event] = {}
+    at: object
     for order in orders:
         if isinstance(order, Event):
             earlier = seen_events.get(order.id)
@@ -200,7 +201,12 @@ def read_orders(
                     "unique (a repeated delivery of one event is ignored)"
                 )
             seen_events[order.id] = order
-        customer_id, at, value, code = _order_fields(order)
+        if type(order) is Order:
+            customer_id, at, value, code = order
+            if type(customer_id) is not str or type(value) is not Decimal or type(code) is not str:
+                customer_id, at, value, code = _order_fields(order)  # converts or refuses
+        else:
+            customer_id, at, value, code = _order_fields(order)
         if not value.is_finite() or value < zero:
             raise InvalidInputError(
                 f"{_label(order)}: value must be a non-negative amount such as '12.50' (got "
@@ -223,7 +229,14 @@ def read_orders(
                 raise _mixed(table.currency, holder, customer_id, code)
             table.currency = code
             holder = customer_id
-        day = local_day(at, zone, f"{_label(order)}: at")
+        # the common cases first, without building an error label; local_day has the rules
+        # and the messages for everything else
+        if type(at) is date:
+            day = at
+        elif isinstance(at, datetime) and at.utcoffset() is not None:
+            day = at.astimezone(zone).date()
+        else:
+            day = local_day(at, zone, f"{_label(order)}: at")
         if after is not None and day <= after:
             continue
         if through is not None and day > through:
@@ -232,6 +245,10 @@ def read_orders(
             continue
         per_day = days.get(customer_id)
         if per_day is None:
+            if not customer_id.strip():
+                raise InvalidInputError(
+                    f"{_label(order)}: customer_id must be a non-empty string (got {customer_id!r})"
+                )
             per_day = days[customer_id] = {}
             counts[customer_id] = 0
         per_day[day] = per_day.get(day, zero) + value
