@@ -149,7 +149,8 @@ def fit_section(label: str, summary: Summary, lifetimes: Any | None) -> None:
     )
     print(f"    log-likelihood {ours_bg.log_likelihood:.4f} ({ours_bg.iterations} iterations)")
     compare("Gamma-Gamma estimates", {k: getattr(ours_gg, k) for k in PUBLISHED_GG}, theirs_gg, 2)
-    print(f"    log-likelihood {ours_gg.log_likelihood:.4f}; left out (free repeats): {ours_gg.excluded}")
+    ll = ours_gg.log_likelihood
+    print(f"    log-likelihood {ll:.4f}; free repeat buyers left out: {ours_gg.excluded}")
 
 
 def main() -> None:
@@ -190,8 +191,10 @@ def main() -> None:
 
     lifetimes = peer()
     calibration = summarize([o for o in orders if o.at <= WEEK_39], WEEK_39)
-    fit_section("All CDNOW customers, weeks 1-39 (the papers' calibration period)", calibration, lifetimes)
-    fit_section("All CDNOW customers, weeks 1-78 (every order)", summarize(orders, WEEK_78), lifetimes)
+    fit_section("All CDNOW customers, weeks 1-39 (calibration)", calibration, lifetimes)
+    fit_section(
+        "All CDNOW customers, weeks 1-78 (every order)", summarize(orders, WEEK_78), lifetimes
+    )
 
     sample_orders = [Order(r.customer_id, r.date, r.value, "USD") for r in load_cdnow(sample=True)]
     sample = summarize([o for o in sample_orders if o.at <= WEEK_39], WEEK_39)

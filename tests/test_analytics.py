@@ -716,8 +716,8 @@ def test_cdnow_holdout_expected_versus_actual_repeat_purchases(
     )
     published = BGNBDModel(r=0.243, alpha=4.414, a=0.793, b=2.426, summary=calibration)
     assert sum(published.expected_purchases(39).values()) == pytest.approx(conditional, rel=2e-3)
-    # the model forecasts the holdout to within about a tenth, a little under, as the
-    # BG/NBD and Pareto/NBD do on CDNOW's slowing second year
+    # the forecast is 12% under the actual total: a few weeks of bursts the model cannot
+    # foresee (the week-by-week chart is in docs/analytics.md)
     assert conditional == pytest.approx(1653.4, abs=0.1)
     assert tracking == pytest.approx(1666.7, abs=0.1)
     assert 0.85 < conditional / total_actual < 0.9
