@@ -229,6 +229,10 @@ def test_naming_a_currency_keeps_its_orders_and_counts_the_others() -> None:
     assert (summary["ada"].frequency, summary.excluded_orders, summary.currency) == (0, 2, "EUR")
     sek = summarize(orders, D0 + timedelta(days=9), currency="SEK")
     assert (len(sek), sek.excluded_orders) == (2, 1)
+    # an order left out for its currency is still checked
+    naive = Order("cy", datetime(2026, 1, 2, 9), Decimal(1), "SEK")
+    with pytest.raises(InvalidInputError, match="must be timezone-aware"):
+        summarize([*orders, naive], D0 + timedelta(days=9), currency="EUR")
 
 
 @pytest.mark.parametrize(
@@ -239,6 +243,7 @@ def test_naming_a_currency_keeps_its_orders_and_counts_the_others() -> None:
         (Order("ada", D0, 12.5, "EUR"), "value must be a Decimal"),  # type: ignore[arg-type]
         (Order("ada", D0, Decimal(1), "EURO"), "currency must be an ISO 4217 code"),
         (Order("", D0, Decimal(1), "EUR"), "customer_id must be a non-empty string"),
+        (Order("  ", D0, Decimal(1), "EUR"), "customer_id must be a non-empty string"),
         (Order("ada", datetime(2026, 1, 1, 9), Decimal(1), "EUR"), "must be timezone-aware"),
         (
             Order("ada", "2026-01-01", Decimal(1), "EUR"),

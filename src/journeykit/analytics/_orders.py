@@ -207,6 +207,10 @@ def read_orders(
                 customer_id, at, value, code = _order_fields(order)  # converts or refuses
         else:
             customer_id, at, value, code = _order_fields(order)
+        if not customer_id or customer_id.isspace():
+            raise InvalidInputError(
+                f"{_label(order)}: customer_id must be a non-empty string (got {customer_id!r})"
+            )
         if not value.is_finite() or value < zero:
             raise InvalidInputError(
                 f"{_label(order)}: value must be a non-negative amount such as '12.50' (got "
@@ -221,14 +225,6 @@ def read_orders(
                     f"(got {code!r})"
                 ) from None
             checked_currencies.add(code)
-        if code != table.currency:
-            if currency is not None:
-                table.excluded_orders += 1
-                continue
-            if table.currency is not None:
-                raise _mixed(table.currency, holder, customer_id, code)
-            table.currency = code
-            holder = customer_id
         # the common cases first, without building an error label; local_day has the rules
         # and the messages for everything else
         if type(at) is date:
@@ -237,6 +233,14 @@ def read_orders(
             day = at.astimezone(zone).date()
         else:
             day = local_day(at, zone, f"{_label(order)}: at")
+        if code != table.currency:
+            if currency is not None:
+                table.excluded_orders += 1
+                continue
+            if table.currency is not None:
+                raise _mixed(table.currency, holder, customer_id, code)
+            table.currency = code
+            holder = customer_id
         if after is not None and day <= after:
             continue
         if through is not None and day > through:
@@ -245,10 +249,6 @@ def read_orders(
             continue
         per_day = days.get(customer_id)
         if per_day is None:
-            if not customer_id.strip():
-                raise InvalidInputError(
-                    f"{_label(order)}: customer_id must be a non-empty string (got {customer_id!r})"
-                )
             per_day = days[customer_id] = {}
             counts[customer_id] = 0
         per_day[day] = per_day.get(day, zero) + value
