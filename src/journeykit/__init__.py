@@ -10,6 +10,14 @@ change without notice.
 """
 
 from journeykit._diff import Change, diff
+from journeykit.analytics import (
+    clv,
+    customer_values,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    rfm,
+    summarize,
+)
 from journeykit._errors import (
     DefinitionError,
     InvalidInputError,
@@ -168,6 +176,13 @@ __all__ = [
     "JourneyExplanation",
     "diff",
     "Change",
+    # customer value
+    "summarize",
+    "rfm",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "clv",
+    "customer_values",
     # templates
     "Templates",
     "MessageTemplate",

@@ -123,11 +123,8 @@ def _order_fields(order: object) -> tuple[str, object, Decimal, str]:
                 f"(got {order.properties.get('value')!r})"
             )
         currency = order.properties.get("currency")
-        if not isinstance(currency, str):
-            raise InvalidInputError(
-                f"{_label(order)} (order_placed) needs a 'currency' property such as 'EUR' "
-                f"(got {currency!r}); journeykit never guesses a currency"
-            )
+        # Event refuses an order_placed whose value names no currency
+        assert isinstance(currency, str), "a validated order_placed with a value has a currency"
         return order.customer_id, order.at, value, currency
     try:
         customer_id, at, amount, code = cast("tuple[object, object, object, object]", order)
