@@ -10,6 +10,13 @@ change without notice.
 """
 
 from journeykit._diff import Change, diff
+from journeykit._errors import (
+    DefinitionError,
+    InvalidInputError,
+    JourneykitError,
+    Problem,
+    UsageError,
+)
 from journeykit.analytics import (
     clv,
     customer_values,
@@ -17,13 +24,6 @@ from journeykit.analytics import (
     fit_gamma_gamma,
     rfm,
     summarize,
-)
-from journeykit._errors import (
-    DefinitionError,
-    InvalidInputError,
-    JourneykitError,
-    Problem,
-    UsageError,
 )
 from journeykit.conditions import (
     AllOf,
