@@ -199,8 +199,9 @@ Goal = Annotated[
 
 
 class _Step(Definition):
-    """What every step shares: a stable id."""
+    """What every step shares: its kind (``type``, first in JSON) and a stable id."""
 
+    type: str
     id: Name
 
     def children(self) -> Iterator[tuple[str, Sequence[Step]]]:
