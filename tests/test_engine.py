@@ -615,3 +615,22 @@ def test_a_step_that_must_not_run_unless_the_customer_was_asked() -> None:
     [exited] = [a for a in never_asked.actions if isinstance(a, JourneyExited)]
     assert exited.reason == "exited"
     assert "no_address" in exited.detail
+
+
+def test_a_concurrent_journey_runs_once_per_trigger() -> None:
+    post = Journey(
+        id="post",
+        trigger=on_event("order_placed"),
+        reentry="always",
+        concurrent=True,
+        steps=[send("receipt", transactional=True), wait("7d"), send("survey")],
+    )
+    sim = Simulator(engine(post, with_lifecycle=False), customer())
+    order(sim)
+    sim.advance("1d")
+    order(sim)
+    assert len(sim.state.runs) == 2
+    sim.advance("8d")
+    assert [m.template for m in sim.sent] == ["receipt", "receipt", "survey", "survey"]
+    with pytest.raises(DefinitionError, match="concurrent"):
+        post.model_copy(update={"reentry": "once"})

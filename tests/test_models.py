@@ -345,3 +345,14 @@ def test_equal_models_are_the_same_json_true_is_not_one() -> None:
     assert customer(attributes={"vip": True}) != customer(attributes={"vip": 1})
     assert customer(attributes={"vip": [True]}) != customer(attributes={"vip": [1]})
     assert customer(attributes={"vip": 1}) == customer(attributes={"vip": 1})
+
+
+def test_feedback_scores_and_carts_are_checked() -> None:
+    event(type="feedback_submitted", properties={"score": 9, "kind": "nps"})
+    for bad, path in (({"score": 11}, "properties.score"), ({"kind": "stars"}, "properties.kind")):
+        with pytest.raises(InvalidInputError) as err:
+            event(type="feedback_submitted", properties=bad)
+        assert only_problem(err)[0] == path
+    with pytest.raises(InvalidInputError) as err:
+        event(type="added_to_cart", properties={"items": [{"quantity": "two"}]})
+    assert only_problem(err)[0] == "properties.items[0].quantity"

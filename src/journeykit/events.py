@@ -10,7 +10,8 @@ signed_up          ``source``
 subscribed         ``channel`` (email, sms, push, in_app), ``source``
 unsubscribed       ``channel``, ``reason``
 product_viewed     ``product_id``, ``name``, ``price``, ``currency``, ``url``
-added_to_cart      ``product_id``, ``name``, ``quantity``, ``price``, ``currency``
+added_to_cart      ``product_id``, ``name``, ``quantity``, ``price``, ``currency``,
+                   ``items`` (the whole cart after the addition)
 checkout_started   ``cart_id``, ``value``, ``currency``, ``items``
 order_placed       ``order_id``, ``value``, ``currency``, ``items``
 order_refunded     ``order_id``, ``value``, ``currency``
@@ -18,7 +19,8 @@ message_opened     ``message_id``, ``journey``, ``step``, ``channel``
 message_clicked    ``message_id``, ``journey``, ``step``, ``channel``, ``url``
 review_submitted   ``product_id``, ``rating`` (1-5)
 referral_made      ``referred_customer_id``
-back_in_stock      ``product_id``, ``name``
+back_in_stock      ``product_id``, ``name``, ``url``
+feedback_submitted ``score`` (0-10), ``kind`` (``nps`` or ``csat``), ``comment``
 =================  ============================================================
 
 Money values (``value``, ``price``) are non-negative decimals, given as JSON numbers or,
@@ -60,6 +62,7 @@ __all__ = [
     "REVIEW_SUBMITTED",
     "REFERRAL_MADE",
     "BACK_IN_STOCK",
+    "FEEDBACK_SUBMITTED",
     "STANDARD_EVENT_TYPES",
     "check_properties",
     "noun",
@@ -81,6 +84,7 @@ MESSAGE_CLICKED: Final = "message_clicked"
 REVIEW_SUBMITTED: Final = "review_submitted"
 REFERRAL_MADE: Final = "referral_made"
 BACK_IN_STOCK: Final = "back_in_stock"
+FEEDBACK_SUBMITTED: Final = "feedback_submitted"
 
 _MONEY = "money"
 _CURRENCY = "currency"
@@ -89,6 +93,8 @@ _CHANNEL = "channel"
 _COUNT = "count"
 _RATING = "rating"
 _ITEMS = "items"
+_SCORE = "score"
+_FEEDBACK_KIND = "feedback_kind"
 
 # property name -> kind, per standard type. The kinds are checked by _CHECKS below.
 _SPECS: Final[Mapping[str, Mapping[str, str]]] = {
@@ -108,6 +114,7 @@ _SPECS: Final[Mapping[str, Mapping[str, str]]] = {
         "quantity": _COUNT,
         "price": _MONEY,
         "currency": _CURRENCY,
+        "items": _ITEMS,
     },
     CHECKOUT_STARTED: {"cart_id": _TEXT, "value": _MONEY, "currency": _CURRENCY, "items": _ITEMS},
     ORDER_PLACED: {"order_id": _TEXT, "value": _MONEY, "currency": _CURRENCY, "items": _ITEMS},
@@ -122,7 +129,8 @@ _SPECS: Final[Mapping[str, Mapping[str, str]]] = {
     },
     REVIEW_SUBMITTED: {"product_id": _TEXT, "rating": _RATING},
     REFERRAL_MADE: {"referred_customer_id": _TEXT},
-    BACK_IN_STOCK: {"product_id": _TEXT, "name": _TEXT},
+    BACK_IN_STOCK: {"product_id": _TEXT, "name": _TEXT, "url": _TEXT},
+    FEEDBACK_SUBMITTED: {"score": _SCORE, "kind": _FEEDBACK_KIND, "comment": _TEXT},
 }
 
 STANDARD_EVENT_TYPES: Final[frozenset[str]] = frozenset(_SPECS)
@@ -202,6 +210,12 @@ def _problem(kind: str, value: object) -> str | None:
     elif kind == _RATING:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
             return "must be a number from 1 to 5"
+    elif kind == _SCORE:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+            return "must be a whole number from 0 to 10"
+    elif kind == _FEEDBACK_KIND:
+        if value not in ("nps", "csat"):
+            return "must be 'nps' or 'csat'"
     elif kind == _ITEMS and not isinstance(value, (list, tuple)):
         return "must be a list of objects with product_id, name, quantity, price"
     return None
@@ -281,6 +295,7 @@ _WORDS: Final[Mapping[str, tuple[str, str]]] = {
     REVIEW_SUBMITTED: ("review", "reviews"),
     REFERRAL_MADE: ("referral", "referrals"),
     BACK_IN_STOCK: ("back-in-stock event", "back-in-stock events"),
+    FEEDBACK_SUBMITTED: ("feedback answer", "feedback answers"),
 }
 
 

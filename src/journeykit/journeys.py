@@ -390,8 +390,10 @@ class Journey(Definition):
     - ``entry``: a condition that must hold when the trigger fires.
     - ``exit``: ends a run unconverted as soon as it holds (e.g. unsubscribed).
     - ``goal``: ends a run converted (a condition, or an event such as an order).
-    - ``reentry``: ``"once"`` (default), ``"always"``, or a cooldown (``"30d"``). A
-      customer is never in two runs of one journey at once.
+    - ``reentry``: ``"once"`` (default), ``"always"``, or a cooldown (``"30d"``).
+    - ``concurrent``: whether a customer may be in several runs of it at once (one per
+      order for a post-purchase journey, say); by default a trigger during a run is
+      ignored.
     - ``holdout``: the fraction of entrants (0 to 0.5) who get no messages, chosen by a
       stable hash of customer and journey, so the host can measure uplift; their runs
       still move and convert.
@@ -407,6 +409,7 @@ class Journey(Definition):
     exit: Condition | None = None
     goal: Goal | None = None
     reentry: Reentry = "once"
+    concurrent: bool = False
     holdout: float = Field(0.0, ge=0.0, le=0.5, allow_inf_nan=False)
     priority: int = Field(0, ge=-1000, le=1000)
     group: Name | None = None
@@ -437,6 +440,14 @@ class Journey(Definition):
                 problems.extend(condition_problems(cond, f"{at}{name}"))
         if self.goal is not None and self.goal.type != "event":
             problems.extend(condition_problems(self.goal, f"{at}goal"))
+        if self.concurrent and self.reentry == "once":
+            problems.append(
+                Problem(
+                    f"{at}concurrent",
+                    "a journey entered once can never have two runs at once; use "
+                    "reentry='always' or a cooldown with concurrent=True",
+                )
+            )
         if isinstance(self.reentry, Duration):
             problems.extend(
                 Problem(f"{at}reentry", message)

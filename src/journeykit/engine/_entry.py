@@ -93,8 +93,8 @@ def next_occurrence(work: Work, journey: Journey, after: datetime, zone: tzinfo)
 
 def reentry_check(work: Work, journey: Journey, at: datetime, zone: tzinfo) -> tuple[bool, str]:
     """Whether re-entry rules let the customer start ``journey`` at ``at``, and why."""
-    if any(r.journey == journey.id for r in work.runs):
-        return False, "the customer is in a run of it already"
+    if not journey.concurrent and any(r.journey == journey.id for r in work.runs):
+        return False, "the customer is in a run of it already (it is not concurrent)"
     record = work.journeys.get(journey.id)
     last = None if record is None else record.last_entered
     if last is None:
