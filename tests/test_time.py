@@ -1388,3 +1388,42 @@ def test_edge_errors_say_what_the_argument_must_be() -> None:
     # ... and where an answer exists, it is given
     assert in_quiet_hours(evening, QUIET, "UTC")
     assert local_date(late, "America/New_York") == date(9999, 12, 31)
+
+
+# ---------------------------------------------------------------------------------------
+# The private package's import order
+# ---------------------------------------------------------------------------------------
+
+
+def test_time_modules_import_only_those_listed_before_them() -> None:
+    # journeykit/_time/__init__.py lists its modules in an order no import may go against,
+    # so the package has no cycles and each module can be read knowing only earlier ones.
+    import ast
+    from pathlib import Path
+
+    import journeykit._time as package
+
+    order = ["zones", "duration_text", "durations", "wall", "clock", "offsets", "lookback"]
+    docstring = package.__doc__ or ""
+    assert re.findall(r":mod:`\.(\w+)`", docstring) == order
+    root = Path(package.__file__).parent
+    assert sorted(p.stem for p in root.glob("*.py") if p.stem != "__init__") == sorted(order)
+    for position, name in enumerate(order):
+        tree = ast.parse((root / f"{name}.py").read_text())
+        imported = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module is not None
+            and node.module.startswith("journeykit._time.")
+        }
+        assert imported <= set(order[:position]), (name, imported - set(order[:position]))
+        others = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module is not None
+            and node.module.startswith("journeykit")
+            and not node.module.startswith("journeykit._time")
+        }
+        assert others <= {"journeykit._errors"}, (name, others)
