@@ -12,12 +12,14 @@ built in any order and from several threads, and instants near years 1 and 9999.
 from __future__ import annotations
 
 import bisect
+import gc
 import importlib.resources
 import itertools
 import math
 import struct
 import sys
 import threading
+import weakref
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -407,12 +409,20 @@ def test_look_back_is_safe_from_many_threads() -> None:
 
 
 def test_tables_are_cached_by_zone_object_not_by_id() -> None:
-    # A zone object that is gone may leave its id() to another; keying by the object
-    # (which the cache keeps alive) cannot confuse two zones.
-    first = ZoneInfo.no_cache("Asia/Tokyo")
-    tokyo = table(first, 1.8e9 // BLOCK)
-    assert table(first, 1.8e9 // BLOCK) is tokyo
-    assert table(ZoneInfo.no_cache("America/New_York"), 1.8e9 // BLOCK).offsets != tokyo.offsets
+    # Keyed by id(), a zone's tables could be served to a later zone that reuses the id
+    # of a collected one. Keyed by the zone object, the cache keeps the zone alive, so
+    # its id stays its own, and two zone objects never share tables.
+    tokyo = ZoneInfo.no_cache("Asia/Tokyo")
+    tokyo_table = table(tokyo, 1.8e9 // BLOCK)
+    assert table(tokyo, 1.8e9 // BLOCK) is tokyo_table
+    now = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
+    look_back(now, now.timestamp(), tokyo, parse_duration("30d"))
+    alive = weakref.ref(tokyo)
+    del tokyo
+    gc.collect()
+    assert alive() is not None
+    new_york = ZoneInfo.no_cache("America/New_York")
+    assert table(new_york, 1.8e9 // BLOCK).offsets != tokyo_table.offsets
 
 
 # ---------------------------------------------------------------------------------------

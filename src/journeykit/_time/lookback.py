@@ -107,7 +107,7 @@ def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
             if offsets[j >> 1] != offset:
                 guess += offset - offsets[j >> 1]
                 offset = offsets[j >> 1]
-                if guess < low:
+                if not low <= guess < high:
                     return _look_back(now, now_ts, zone, d)
                 j = bisect_right(edges, guess)
             if j & 1 or offsets[j >> 1] != offset:
