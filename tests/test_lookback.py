@@ -449,6 +449,25 @@ def test_property_fractional_instants_round_exactly_as_shift(
 
 
 @pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2004, 1, 10, 13, 37, 4, 999_999, tzinfo=UTC),  # float grid changes here
+        datetime(2004, 2, 1, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(2038, 1, 19, 3, 14, 7, 654_321, tzinfo=UTC),  # and here
+        datetime(2038, 2, 1, 0, 0, 0, 999_999, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC),
+    ],
+)
+@pytest.mark.parametrize("text", ["1d", "30d", "365d", "10000d"])
+@pytest.mark.parametrize("name", ["UTC", "Europe/Stockholm"])
+def test_fractional_instants_where_float_precision_changes(
+    now: datetime, text: str, name: str
+) -> None:
+    d = parse_duration(text)
+    assert look_back(now, now.timestamp(), zone(name), d) == expected(now, d, zone(name))
+
+
+@pytest.mark.parametrize(
     "tz",
     [timezone.utc, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-3))],
 )

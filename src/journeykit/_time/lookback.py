@@ -24,8 +24,10 @@ from it by the difference of their offsets, which is less than two days (:data:`
 A cut-off before every instant a ``datetime`` can hold (more than a day before
 0001-01-01 UTC) is returned as ``-math.inf``: everything is inside such a window, so
 ``count(..., within="3650000d")`` counts every event and ``since(...) > "3000y"`` is
-false, in every zone, instead of raising. Fractional instants are computed in whole
-seconds and microseconds, so the result is exactly the float :func:`shift` gives.
+false, in every zone, instead of raising. The result is exactly the float
+:func:`shift`'s timestamp is: arithmetic on a ``now`` with microseconds is done where its
+float is exact (2004 to 2038), and elsewhere in whole seconds and microseconds, rounded
+once.
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ from journeykit._time.zones import (
 __all__ = ["look_back"]
 
 _UNKNOWN: Final = Timeline(math.inf, -math.inf, (), (0,), ())
+# Floats from 2**30 to 2**31 seconds (2004-01-10 to 2038-01-19 UTC) share one grid (a
+# 2**-22 s step), and whole seconds lie on it: subtracting whole seconds from one, with a
+# result still there, is exact, so it rounds like shift's exact arithmetic would. (Whole
+# second timestamps are exact anywhere.)
+_BINADE: Final = 2.0**30
 
 # The Gregorian calendar repeats every 400 years (146,097 days, a whole number of weeks),
 # so a month step near datetime's edges is taken 400 years away and moved back.
@@ -88,9 +95,16 @@ def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
     look-back crosses a change of offset).
     """
     days = d.days
-    if days > 0 and not d.months and now_ts.is_integer() and isinstance(zone, ZoneInfo):
+    whole = now_ts.is_integer()
+    if (
+        days > 0
+        and not d.months
+        and isinstance(zone, ZoneInfo)
+        and (whole or _BINADE <= now_ts < 2 * _BINADE)
+    ):
         # The common case, inlined (conditions ask it for every customer): calendar days
-        # back from a whole-second `now` in a zoneinfo zone, far from any offset change.
+        # back in a zoneinfo zone, far from any offset change, from a `now` whose float
+        # arithmetic below is exact (see _BINADE), so the answer is shift's to the bit.
         first = now_ts - d.seconds  # the exact part goes first when looking back
         guess = first - days * DAY_SECONDS
         if zone.key not in _UTC_NAMES:
@@ -112,7 +126,10 @@ def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
                 j = bisect_right(edges, guess)
             if j & 1 or offsets[j >> 1] != offset:
                 return _look_back(now, now_ts, zone, d)  # within two days of a change
-        return guess if guess >= EARLIEST_TIMESTAMP else -math.inf
+        if whole:
+            return guess if guess >= EARLIEST_TIMESTAMP else -math.inf
+        if guess >= _BINADE:
+            return guess
     return _look_back(now, now_ts, zone, d)
 
 
