@@ -52,7 +52,7 @@ from journeykit._time.zones import (
 
 __all__ = ["look_back"]
 
-_UNKNOWN: Final = Timeline(math.inf, -math.inf, (), (0,), ())
+_UNKNOWN: Final[Timeline] = (math.inf, -math.inf, (), (0,), ())
 # Floats from 2**30 to 2**31 seconds (2004-01-10 to 2038-01-19 UTC) share one grid (a
 # 2**-22 s step), and whole seconds lie on it: subtracting whole seconds from one, with a
 # result still there, is exact, so it rounds like shift's exact arithmetic would. (Whole
@@ -95,12 +95,11 @@ def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
     look-back crosses a change of offset).
     """
     days = d.days
-    whole = now_ts.is_integer()
     if (
         days > 0
         and not d.months
-        and isinstance(zone, ZoneInfo)
-        and (whole or _BINADE <= now_ts < 2 * _BINADE)
+        and type(zone) is ZoneInfo
+        and ((whole := now_ts.is_integer()) or _BINADE <= now_ts < 2 * _BINADE)
     ):
         # The common case, inlined (conditions ask it for every customer): calendar days
         # back in a zoneinfo zone, far from any offset change, from a `now` whose float
@@ -118,13 +117,14 @@ def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
             # `guess` shows the wall time wanted if the offset there is `offset`; else
             # the instant that offset's difference away does, if its offset matches.
             j = bisect_right(edges, guess)
-            if offsets[j >> 1] != offset:
-                guess += offset - offsets[j >> 1]
-                offset = offsets[j >> 1]
+            there = offsets[j >> 1]
+            if there != offset:
+                guess += offset - there
                 if not low <= guess < high:
                     return _look_back(now, now_ts, zone, d)
                 j = bisect_right(edges, guess)
-            if j & 1 or offsets[j >> 1] != offset:
+                offset, there = there, offsets[j >> 1]
+            if j & 1 or there != offset:
                 return _look_back(now, now_ts, zone, d)  # within two days of a change
         if whole:
             return guess if guess >= EARLIEST_TIMESTAMP else -math.inf

@@ -39,7 +39,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import datetime
 from itertools import pairwise
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeAlias
 from zoneinfo import ZoneInfo
 
 from journeykit._time.zones import DAY_SECONDS, ONE_SECOND, UTC
@@ -78,24 +78,18 @@ TABLES: Final[dict[ZoneInfo, dict[float, Table]]] = {}
 """Each zone's tables by block number (``timestamp // BLOCK``, int or float alike)."""
 
 
-class Timeline(NamedTuple):
-    """A zone's UTC offsets over consecutive blocks, for the look-back's fast path.
+Timeline: TypeAlias = tuple[float, float, tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+"""A zone's UTC offsets over consecutive blocks: ``(low, high, changes, offsets, edges)``.
 
-    ``changes`` and ``offsets`` are as in :class:`Table`. ``low`` and ``high`` bound the
-    instants whose whole neighbourhood (:data:`NEAR` either side) the timeline knows.
-    ``edges`` is ``(c1 - NEAR, c1 + NEAR, c2 - NEAR, c2 + NEAR, ...)`` for the changes
-    ``c1, c2, ...``: ``j = bisect_right(edges, t)`` is even exactly when ``t`` is at least
-    :data:`NEAR` after the change before it and more than :data:`NEAR` before the next,
-    and then the offset at ``t`` is ``offsets[j // 2]``. A timeline is only made when its
-    changes are far enough apart for that (all of tzdata's are).
-    """
-
-    low: float
-    high: float
-    changes: tuple[int, ...]
-    offsets: tuple[int, ...]
-    edges: tuple[int, ...]
-
+For the look-back's fast path, so a plain tuple (it unpacks faster than a named one).
+``changes`` and ``offsets`` are as in :class:`Table`. ``low`` and ``high`` bound the
+instants whose whole neighbourhood (:data:`NEAR` either side) the timeline knows.
+``edges`` is ``(c1 - NEAR, c1 + NEAR, c2 - NEAR, c2 + NEAR, ...)`` for the changes
+``c1, c2, ...``: ``j = bisect_right(edges, t)`` is even exactly when ``t`` is at least
+:data:`NEAR` after the change before it and more than :data:`NEAR` before the next, and
+then the offset at ``t`` is ``offsets[j // 2]``. A timeline is only made when its changes
+are far enough apart for that (all of tzdata's are).
+"""
 
 TIMELINES: Final[dict[ZoneInfo, Timeline]] = {}
 """Each zone's current timeline: read freely, replaced whole, never changed in place."""
@@ -136,8 +130,9 @@ def timeline(zone: ZoneInfo, low: float, high: float) -> Timeline | None:
     last = (high + NEAR) // BLOCK
     known = TIMELINES.get(zone)
     if known is not None:
-        known_first = (known.low - NEAR) // BLOCK
-        known_last = (known.high + NEAR) // BLOCK - 1
+        known_low, known_high = known[0], known[1]
+        known_first = (known_low - NEAR) // BLOCK
+        known_last = (known_high + NEAR) // BLOCK - 1
         if max(last, known_last) - min(first, known_first) < _MAX_SPAN:
             first, last = min(first, known_first), max(last, known_last)
     if last - first >= _MAX_SPAN:
@@ -156,9 +151,7 @@ def timeline(zone: ZoneInfo, low: float, high: float) -> Timeline | None:
     edges = tuple(edge for change in changes for edge in (change - NEAR, change + NEAR))
     if any(a > b for a, b in pairwise(edges)):
         return None
-    found = Timeline(
-        start + NEAR, (blocks[-1] + 1) * BLOCK - NEAR, tuple(changes), tuple(offsets), edges
-    )
+    found = (start + NEAR, (blocks[-1] + 1) * BLOCK - NEAR, tuple(changes), tuple(offsets), edges)
     if len(TIMELINES) >= _MAX_ZONES:
         TIMELINES.clear()
     TIMELINES[zone] = found

@@ -10,7 +10,6 @@ This module is the one home of two facts other modules rely on:
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
 from typing import Final, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,14 +55,23 @@ LARGEST_OFFSET_CHANGE: Final = 3 * 3600
 _HOST_DEPENDENT_ZONE_NAMES: Final = frozenset({"localtime", "posixrules"})
 
 
-@lru_cache(maxsize=1024)
+# Zones found by name. Only real zones are stored (a failed lookup raises first), each
+# entry is written whole and never changed, so threads share it without a lock.
+_NAMED: Final[dict[str, ZoneInfo]] = {}
+_MAX_NAMED: Final = 1024
+
+
 def _zone_named(name: str) -> ZoneInfo:
-    # Failed lookups raise and so are never cached; the cache holds only real zones.
     if name not in _HOST_DEPENDENT_ZONE_NAMES:
         try:
-            return ZoneInfo(name)
+            found = ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError, OSError):
             pass
+        else:
+            if len(_NAMED) >= _MAX_NAMED:
+                _NAMED.clear()
+            _NAMED[name] = found
+            return found
     raise InvalidInputError(
         "time zone must be an IANA name such as 'Europe/Stockholm' or "
         f"'America/New_York' (got {name!r})"
@@ -81,6 +89,8 @@ def zone(tz: TimeZoneLike) -> tzinfo:
     journeykit._errors.InvalidInputError: time zone must be an IANA name such as \
 'Europe/Stockholm' or 'America/New_York' (got 'Mars/Olympus_Mons')
     """
+    if type(tz) is str:
+        return _NAMED.get(tz) or _zone_named(tz)
     if isinstance(tz, str):
         return _zone_named(tz)
     if isinstance(tz, ZoneInfo) or type(tz) is timezone:
