@@ -98,7 +98,7 @@ TIMELINES: Final[dict[ZoneInfo, Timeline]] = {}
 def table(zone: ZoneInfo, block: float) -> Table:
     """The table of `zone` for block number `block` (``timestamp // BLOCK``), cached.
 
-    Hot paths read :data:`TABLES` first and call this only when a table is missing.
+    Blocks outside datetime's range share the table of the block at its edge.
     """
     tables = TABLES.get(zone)
     if tables is None:
