@@ -456,9 +456,14 @@ def test_property_fractional_instants_round_exactly_as_shift(
         datetime(2038, 1, 19, 3, 14, 7, 654_321, tzinfo=UTC),  # and here
         datetime(2038, 2, 1, 0, 0, 0, 999_999, tzinfo=UTC),
         datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC),
+        datetime(1970, 1, 2, 0, 0, 0, 250_000, tzinfo=UTC),
+        datetime(1987, 1, 5, 18, 48, 32, 500_000, tzinfo=UTC),  # 2**29 s
+        datetime(1987, 1, 6, 18, 48, 32, 500_000, tzinfo=UTC),
+        datetime(1998, 7, 1, 0, 0, 0, 123_456, tzinfo=UTC),
+        datetime(2038, 1, 19, 2, 30, 0, 1, tzinfo=UTC),
     ],
 )
-@pytest.mark.parametrize("text", ["1d", "30d", "365d", "10000d"])
+@pytest.mark.parametrize("text", ["1d", "30d", "365d", "10000d", "1d-1h", "2d-47h"])
 @pytest.mark.parametrize("name", ["UTC", "Europe/Stockholm"])
 def test_fractional_instants_where_float_precision_changes(
     now: datetime, text: str, name: str

@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from datetime import datetime, timedelta, timezone, tzinfo
+from math import frexp
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -52,12 +53,10 @@ from journeykit._time.zones import (
 
 __all__ = ["look_back"]
 
+_TINY: Final = 2.0**18
+_GRID: Final = 2.0**30  # timestamps from here to twice this share one exponent
+
 _UNKNOWN: Final[Timeline] = (math.inf, -math.inf, (), (0,), ())
-# Floats from 2**30 to 2**31 seconds (2004-01-10 to 2038-01-19 UTC) share one grid (a
-# 2**-22 s step), and whole seconds lie on it: subtracting whole seconds from one, with a
-# result still there, is exact, so it rounds like shift's exact arithmetic would. (Whole
-# second timestamps are exact anywhere.)
-_BINADE: Final = 2.0**30
 
 # The Gregorian calendar repeats every 400 years (146,097 days, a whole number of weeks),
 # so a month step near datetime's edges is taken 400 years away and moved back.
@@ -95,15 +94,12 @@ def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
     look-back crosses a change of offset).
     """
     days = d.days
-    if (
-        days > 0
-        and not d.months
-        and type(zone) is ZoneInfo
-        and ((whole := now_ts.is_integer()) or _BINADE <= now_ts < 2 * _BINADE)
-    ):
+    if days > 0 and not d.months and type(zone) is ZoneInfo:
         # The common case, inlined (conditions ask it for every customer): calendar days
-        # back in a zoneinfo zone, far from any offset change, from a `now` whose float
-        # arithmetic below is exact (see _BINADE), so the answer is shift's to the bit.
+        # back in a zoneinfo zone, far from any offset change. The float arithmetic is
+        # exact for a whole-second `now`, and for one with microseconds when the answer
+        # lies in the same binade (see below), so the answer is shift's to the bit.
+        whole = now_ts.is_integer()
         first = now_ts - d.seconds  # the exact part goes first when looking back
         guess = first - days * DAY_SECONDS
         if zone.key not in _UTC_NAMES:
@@ -128,7 +124,16 @@ def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
                 return _look_back(now, now_ts, zone, d)  # within two days of a change
         if whole:
             return guess if guess >= EARLIEST_TIMESTAMP else -math.inf
-        if guess >= _BINADE:
+        # Positive floats with one exponent share one grid, on which whole seconds lie
+        # (below 2**52 s); floats with smaller exponents have finer grids. When `guess`
+        # has the exponent of `now_ts` and the exact part is not negative, every value
+        # computed above lies between them or at most two days below `guess` (still
+        # positive for `now_ts` past 2**18), so on that grid or a finer one: no step
+        # rounded, and the answer rounds as shift's exact arithmetic does.
+        if d.seconds >= 0 and (
+            (_GRID <= guess < 2 * _GRID and _GRID <= now_ts < 2 * _GRID)  # 2004 to 2038
+            or (now_ts > _TINY and guess > 0 and frexp(guess)[1] == frexp(now_ts)[1])
+        ):
             return guess
     return _look_back(now, now_ts, zone, d)
 
