@@ -18,7 +18,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journeykit._lookback import look_back
+from journeykit._time.lookback import look_back
 from journeykit.conditions import EvalContext, count, since
 from journeykit.engine import Cap, Decision, Engine, Policy, SendMessage
 from journeykit.journeys import (

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from journeykit._errors import InvalidInputError
 from journeykit.time import (
     Duration,
+    describe_duration,
     in_quiet_hours,
     local_date,
     next_anniversary,
@@ -220,52 +221,120 @@ def test_parse_duration_reads_every_documented_form(text: str, expected: Duratio
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "hint"),
     [
-        "",
-        "3 days",
-        "3",
-        "d",
-        "-",
-        "+",
-        "1d-",
-        "3D",
-        "1H",
-        "1M",
-        "1x",
-        "1.5h",
-        "1,5h",
-        " 3d",
-        "3d ",
-        "1d 12h",
-        "3d\n",
-        "1d1d",
-        "12h1d",
-        "1m1mo",
-        "p1d",
-        "P",
-        "PT",
-        "-P",
-        "P1DT",
-        "P1H",
-        "PT1D",
-        "P1.5D",
-        "PT1.5S",
-        "PT0,5S",
-        "P-1D",
-        "P1D2M",
-        "PT1H1H",
-        "\u0663d",  # ARABIC-INDIC DIGIT THREE: \d would take it without re.ASCII
-        "1" * 200 + "d",
+        ("", None),
+        ("3 days", "3d"),
+        ("3", None),
+        ("d", None),
+        ("-", None),
+        ("+", None),
+        ("1d-", None),
+        ("3D", "3d"),
+        ("1H", "1h"),
+        ("1x", None),
+        ("1.5h", "1h30m"),
+        ("1,5h", "1h30m"),
+        (" 3d", "3d"),
+        ("3d ", "3d"),
+        ("1d 12h", "1d12h"),
+        ("3d\n", "3d"),
+        ("1d1d", None),
+        ("12h1d", "1d12h"),
+        ("1m1mo", "1mo1m"),
+        ("p1d", "P1D"),
+        ("P", None),
+        ("PT", None),
+        ("-P", None),
+        ("P1DT", None),
+        ("P1H", None),
+        ("PT1D", None),
+        ("P1.5D", None),
+        ("PT1.5S", None),
+        ("PT0,5S", None),
+        ("P-1D", None),
+        ("P1D2M", None),
+        ("PT1H1H", None),
+        ("\u0663d", None),  # ARABIC-INDIC DIGIT THREE: \d would take it without re.ASCII
+        ("1" * 200 + "d", None),
     ],
 )
-def test_parse_duration_rejects_nonsense_naming_input_and_forms(text: str) -> None:
+def test_parse_duration_rejects_nonsense_naming_input_and_forms(
+    text: str, hint: str | None
+) -> None:
     with pytest.raises(InvalidInputError) as info:
         parse_duration(text)
     message = str(info.value)
     assert message.startswith("duration must look like '30m', '12h', '3d', '2w', '1mo', '1y'")
     assert "ISO 8601" in message
-    assert message.endswith(f"(got {text!r})")
+    did_you_mean = "" if hint is None else f"; did you mean {hint!r}?"
+    assert message.endswith(f"(got {text!r}){did_you_mean}")
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("1D", "; did you mean '1d'?"),
+        ("1M", "; did you mean '1mo' (months) or '1m' (minutes)?"),
+        ("1M2D", "; did you mean '1mo2d'?"),  # months, as in ISO 8601's P1M2D
+        ("1H30M", "; did you mean '1h30m'?"),  # minutes among hours
+        ("2 weeks", "; did you mean '2w'?"),
+        ("1 year and 2 months", "; did you mean '1y2mo'?"),
+        ("90 minutes", "; did you mean '90m'?"),
+        ("1 day, 2 hours", "; did you mean '1d2h'?"),
+        ("-3 days", "; did you mean '-3d'?"),
+        ("pt90m", "; did you mean 'PT90M'?"),
+        ("1.5d", ""),  # half a calendar day has no exact text
+        ("3 fortnights", ""),
+    ],
+)
+def test_parse_duration_suggests_what_was_meant(text: str, hint: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        parse_duration(text)
+    assert str(info.value).endswith(f"(got {text!r}){hint}")
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "1",
+                "12",
+                "-",
+                " ",
+                ",",
+                ".5",
+                "d",
+                "D",
+                "h",
+                "H",
+                "M",
+                "m",
+                "mo",
+                "s",
+                "w",
+                "y",
+                "days",
+                "Hours",
+                "min",
+                "and",
+                "P",
+                "p",
+                "T",
+                "t",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_property_every_suggestion_parses(text: str) -> None:
+    try:
+        parse_duration(text)
+    except InvalidInputError as error:
+        found = re.search(r"did you mean '([^']*)'(?: \(months\) or '([^']*)')?", str(error))
+        for suggestion in found.groups() if found else ():
+            if suggestion is not None:
+                parse_duration(suggestion)
 
 
 def test_parse_duration_rejects_absurd_sizes() -> None:
@@ -273,7 +342,7 @@ def test_parse_duration_rejects_absurd_sizes() -> None:
         parse_duration("10001y")
 
 
-@pytest.mark.parametrize("value", [3600, 1.5, None, timedelta(days=1)])
+@pytest.mark.parametrize("value", [3600, 1.5, None, date(2026, 1, 1)])
 def test_parse_duration_rejects_other_types(value: object) -> None:
     with pytest.raises(InvalidInputError, match=rf"\(got {type(value).__name__} "):
         parse_duration(value)  # type: ignore[arg-type]  # deliberately wrong
@@ -1052,43 +1121,309 @@ def test_property_next_anniversary(case: tuple[datetime, str], birthday: date, t
     assert (found_date.month, found_date.day) == (birthday.month, expected_day)
 
 
-# --- fast look-back cut-offs (journeykit._lookback) ------------------------------------
+# ---------------------------------------------------------------------------------------
+# Durations in words (issue 8, bug 3: "-1mo" read "-1 year 11 months")
+# ---------------------------------------------------------------------------------------
 
-_LOOKBACK_ZONES = (
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("-1mo", "-1 month"),
+        ("-18mo", "-1 year 6 months"),
+        ("-90m", "-1 hour 30 minutes"),
+        ("-1d12h", "-1 day 12 hours"),
+        ("1d-1h", "1 day -1 hour"),
+        ("-1d+12h", "-1 day +12 hours"),
+        ("-2w", "-2 weeks"),
+        ("18mo", "1 year 6 months"),
+        ("1y1s", "1 year 1 second"),
+        ("0s", "0 seconds"),
+    ],
+)
+def test_describe_duration_signs_follow_the_text(text: str, words: str) -> None:
+    assert describe_duration(parse_duration(text)) == words
+
+
+_WORD_UNITS = {"year": "y", "month": "mo", "week": "w", "day": "d", "hour": "h", "minute": "m"}
+
+
+def words_as_text(words: str) -> str:
+    text = re.sub(r" (year|month|week|day|hour|minute|second)s?", r"\1", words)
+    for word, unit in _WORD_UNITS.items():
+        text = text.replace(word, unit)
+    return text.replace("second", "s").replace(" ", "")
+
+
+@given(all_durations)
+def test_property_words_say_the_same_duration_as_the_text(d: Duration) -> None:
+    # One sign rule for both: the words, written with unit letters, read back as `d`.
+    assert parse_duration(words_as_text(describe_duration(d))) == d
+
+
+# ---------------------------------------------------------------------------------------
+# timedelta in, timedelta out
+# ---------------------------------------------------------------------------------------
+
+
+def test_a_timedelta_is_exact_elapsed_time() -> None:
+    assert parse_duration(timedelta(hours=1, minutes=30)) == parse_duration("90m")
+    assert parse_duration(timedelta(days=1)) == Duration(seconds=DAY)  # 24h, not "1d"
+    assert parse_duration(-timedelta(seconds=1)) == Duration(seconds=-1)
+    saturday = local(STOCKHOLM, date(2026, 3, 28), 9)  # DST starts overnight
+    assert shift(saturday, timedelta(days=1), STOCKHOLM) == shift(saturday, "24h", STOCKHOLM)
+    assert wall(shift(saturday, timedelta(days=1), STOCKHOLM), STOCKHOLM)[1] == time(10, 0)
+
+
+def test_a_timedelta_must_hold_whole_seconds() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        parse_duration(timedelta(seconds=1, microseconds=500_000))
+    message = str(info.value)
+    assert message.startswith("duration must be a whole number of seconds")
+    assert "1.5 seconds" in message
+    assert "round it first" in message
+
+
+def test_a_timedelta_is_bounded_like_any_duration() -> None:
+    with pytest.raises(InvalidInputError, match=r"at most 10000 years .*\(got datetime.timedelta"):
+        parse_duration(timedelta(days=999_999_999))
+
+
+def test_pydantic_field_accepts_a_timedelta() -> None:
+    step = Step(wait=timedelta(hours=36))  # type: ignore[arg-type]  # pydantic converts it
+    assert step.wait == Duration(seconds=36 * 3600)
+    assert step.model_dump() == {"wait": "36h", "timeout": None}
+    with pytest.raises(ValidationError) as info:
+        Step(wait=timedelta(microseconds=1))  # type: ignore[arg-type]  # deliberately wrong
+    (error,) = info.value.errors()
+    assert error["type"] == "duration_parsing"
+    assert "whole number of seconds" in error["msg"]
+
+
+def test_to_timedelta_where_exact() -> None:
+    assert parse_duration("1h30m").to_timedelta() == timedelta(minutes=90)
+    assert parse_duration("-36h").to_timedelta() == timedelta(hours=-36)
+    assert Duration().to_timedelta() == timedelta(0)
+
+
+@pytest.mark.parametrize("text", ["1d", "2w", "1mo", "1y", "1d-24h"])
+def test_to_timedelta_refuses_calendar_parts(text: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        parse_duration(text).to_timedelta()
+    message = str(info.value)
+    assert message.startswith(f"duration {str(parse_duration(text))!r} has no fixed length")
+    assert "write '24h'" in message
+
+
+@given(st.builds(Duration, seconds=st.integers(-316_224_000_000, 316_224_000_000)))
+def test_property_exact_durations_round_trip_through_timedelta(d: Duration) -> None:
+    assert parse_duration(d.to_timedelta()) == d
+
+
+# ---------------------------------------------------------------------------------------
+# Ordering: certain or refused
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "op", "b", "answer"),
+    [
+        ("1d", "<", "36h", True),
+        ("1d", ">", "20h", True),
+        ("1d", "<", "1d1s", True),  # the same calendar step, then one more second
+        ("1d1s", "<=", "1d", False),
+        ("1mo", ">", "3w", True),
+        ("1mo", "<", "32d", True),
+        ("1y", ">", "360d", True),
+        ("1y", "<", "13mo", True),
+        ("90m", "<=", "1h30m", True),
+        ("90m", "<", "1h30m", False),
+        ("90m", ">=", "2h", False),
+        ("-1d", "<", "-20h", True),
+        ("-1mo", "<", "0s", True),
+        ("2w", ">=", "14d", True),  # equal durations
+        ("1mo", "<", "30d", None),
+        ("1mo", ">=", "30d", None),
+        ("1d", "<=", "24h", None),  # 23 or 25 hours across DST
+        ("1y", "<", "365d", None),
+        ("-1mo", "<", "-1mo+2h", None),  # backwards, month-end clamping can swap them
+    ],
+)
+def test_durations_order_only_where_certain(a: str, op: str, b: str, answer: bool | None) -> None:
+    left, right = parse_duration(a), parse_duration(b)
+    compare = {
+        "<": lambda: left < right,
+        "<=": lambda: left <= right,
+        ">": lambda: left > right,
+        ">=": lambda: left >= right,
+    }[op]
+    if answer is None:
+        with pytest.raises(TypeError) as info:
+            compare()
+        message = str(info.value)
+        assert message.startswith(f"cannot tell whether {left} {op} {right}:")
+        assert f"{left} lasts" in message
+        assert "depending on the start instant and the zone" in message
+    else:
+        assert compare() is answer
+
+
+def test_durations_sort_when_their_order_is_certain() -> None:
+    texts = ["1y", "30m", "1d", "2w", "1mo", "36h", "12h"]
+    ordered = sorted(parse_duration(t) for t in texts)
+    assert [str(d) for d in ordered] == ["30m", "12h", "1d", "36h", "2w", "1mo", "1y"]
+    with pytest.raises(TypeError, match="cannot tell whether"):
+        sorted([parse_duration("1mo"), parse_duration("30d")])
+
+
+def test_durations_do_not_order_against_other_types() -> None:
+    with pytest.raises(TypeError):
+        _ = parse_duration("1d") < timedelta(days=2)  # type: ignore[operator]  # deliberately wrong
+    with pytest.raises(TypeError):
+        _ = parse_duration("1d") < "2d"  # type: ignore[operator]  # deliberately wrong
+
+
+small_durations = st.builds(
+    Duration,
+    months=st.sampled_from([0, 0, 0, 1, -1, 2, 12]),
+    days=st.sampled_from([0, 0, 1, -1, 2, 7, 28, 30, 31]),
+    seconds=st.sampled_from([0, 0, 1, -1, 3600, -3600, 82_800, 86_400, 90_000]),
+)
+
+
+@given(shift_cases(), small_durations, small_durations)
+def test_property_an_answered_order_holds_at_every_instant(
+    case: tuple[datetime, Duration, str], a: Duration, b: Duration
+) -> None:
+    instant, _d, name = case
+    end_a, end_b = utc(shift(instant, a, name)), utc(shift(instant, b, name))
+    for op, actual in (
+        ("<", end_a < end_b),
+        ("<=", end_a <= end_b),
+        (">", end_a > end_b),
+        (">=", end_a >= end_b),
+    ):
+        try:
+            claimed = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+        except TypeError:
+            continue  # refused: no claim to check
+        assert claimed is actual, (str(a), op, str(b), instant)
+
+
+# ---------------------------------------------------------------------------------------
+# The edges of datetime: answer, or InvalidInputError naming the argument
+# ---------------------------------------------------------------------------------------
+
+EDGE_ZONES = [
     "UTC",
     "Europe/Stockholm",
     "America/New_York",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Asia/Kathmandu",
+    "America/St_Johns",
     "Australia/Lord_Howe",
-    "Asia/Kolkata",
-    "Africa/Casablanca",
-    "Antarctica/Troll",
+]
+
+edge_instants = st.one_of(
+    st.integers(0, 3 * DAY).map(lambda s: datetime.min.replace(tzinfo=UTC) + timedelta(seconds=s)),
+    st.integers(0, 3 * DAY).map(lambda s: datetime.max.replace(tzinfo=UTC) - timedelta(seconds=s)),
 )
-_LOOKBACK_DURATIONS = ("1d", "7d", "30d", "90d", "180d", "365d", "1d12h", "2w", "1mo", "12h")
+
+
+def _answers_or_names(call: object, fields: tuple[str, ...]) -> object:
+    assert callable(call)
+    try:
+        return call()
+    except InvalidInputError as error:
+        message = str(error)
+        assert message.startswith(fields) or message.startswith("shifting instant"), message
+        return None
 
 
 @given(
-    st.integers(0, 6 * 366 * 24 * 4).map(
-        lambda q: datetime(2022, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=15 * q)
-    ),
-    st.sampled_from(_LOOKBACK_ZONES),
-    st.sampled_from(_LOOKBACK_DURATIONS),
+    edge_instants,
+    st.sampled_from(EDGE_ZONES),
+    st.sampled_from(["1s", "-1s", "1h", "-1h", "1d", "-1d", "1mo", "-1mo", "1y", "-1y"]),
+    st.sampled_from([("21:00", "08:00"), ("00:00", "23:59"), ("12:00", "13:00")]),
 )
-def test_look_back_equals_shifting_back(now: datetime, tz: str, text: str) -> None:
-    from journeykit._lookback import look_back
+def test_property_every_function_answers_or_names_the_argument_at_the_edges(
+    at: datetime, name: str, text: str, window: tuple[str, str]
+) -> None:
+    # Issue 15: in_quiet_hours, local_date and quiet_end raised OverflowError here.
+    z = zone(name)
+    moved = _answers_or_names(lambda: shift(at, text, z), ("instant",))
+    if isinstance(moved, datetime):
+        assert moved.tzinfo is z
+    day = _answers_or_names(lambda: local_date(at, z), ("instant",))
+    assert day is None or isinstance(day, date)
+    quiet = _answers_or_names(lambda: in_quiet_hours(at, window, z), ("at",))
+    assert quiet in (None, True, False)
+    end = _answers_or_names(lambda: quiet_end(at, window, z), ("at",))
+    assert end is None or (isinstance(end, datetime) and end >= at)
+    found = _answers_or_names(lambda: next_local_time(at, "09:00", z), ("after",))
+    assert found is None or (isinstance(found, datetime) and found >= at)
+    birthday = _answers_or_names(lambda: next_anniversary(at, "--12-31", "23:00", z), ("after",))
+    assert birthday is None or (isinstance(birthday, datetime) and birthday >= at)
+    naive = at.replace(tzinfo=None)
+    resolved = _answers_or_names(lambda: resolve_local(naive, z), ("naive_local",))
+    assert resolved is None or isinstance(resolved, datetime)
 
-    d = parse_duration(text)
-    z = zone(tz)
-    assert look_back(now, now.timestamp(), z, d) == shift(now, -d, z).timestamp()
+
+def test_edge_errors_say_what_the_argument_must_be() -> None:
+    late = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)  # 10000-01-01 in Stockholm
+    with pytest.raises(InvalidInputError) as info:
+        local_date(late, STOCKHOLM)
+    assert str(info.value) == (
+        "instant must fall within years 1 to 9999 both in UTC and in Europe/Stockholm "
+        "(got 9999-12-31T23:30:00+00:00)"
+    )
+    with pytest.raises(InvalidInputError, match=r"^at must fall within years 1 to 9999"):
+        in_quiet_hours(late, QUIET, STOCKHOLM)
+    with pytest.raises(InvalidInputError, match=r"^at must fall within years 1 to 9999"):
+        quiet_end(late, QUIET, STOCKHOLM)
+    evening = datetime(9999, 12, 31, 22, 0, tzinfo=UTC)  # quiet until 08:00 in year 10000
+    with pytest.raises(InvalidInputError, match=r"^at must leave room for a following 08:00"):
+        quiet_end(evening, QUIET, "UTC")
+    # ... and where an answer exists, it is given
+    assert in_quiet_hours(evening, QUIET, "UTC")
+    assert local_date(late, "America/New_York") == date(9999, 12, 31)
 
 
-@pytest.mark.parametrize("tz", ["Europe/Stockholm", "America/New_York"])
-@pytest.mark.parametrize("days", [1, 30, 365])
-def test_look_back_across_every_2026_dst_change(tz: str, days: int) -> None:
-    from journeykit._lookback import look_back
+# ---------------------------------------------------------------------------------------
+# The private package's import order
+# ---------------------------------------------------------------------------------------
 
-    z = zone(tz)
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    d = parse_duration(f"{days}d")
-    for quarter in range(366 * 24 * 4):
-        now = start + timedelta(minutes=15 * quarter)
-        assert look_back(now, now.timestamp(), z, d) == shift(now, -d, z).timestamp(), now
+
+def test_time_modules_import_only_those_listed_before_them() -> None:
+    # journeykit/_time/__init__.py lists its modules in an order no import may go against,
+    # so the package has no cycles and each module can be read knowing only earlier ones.
+    import ast
+    from pathlib import Path
+
+    import journeykit._time as package
+
+    order = ["zones", "duration_text", "durations", "wall", "clock", "offsets", "lookback"]
+    docstring = package.__doc__ or ""
+    assert re.findall(r":mod:`\.(\w+)`", docstring) == order
+    root = Path(package.__file__).parent
+    assert sorted(p.stem for p in root.glob("*.py") if p.stem != "__init__") == sorted(order)
+    for position, name in enumerate(order):
+        tree = ast.parse((root / f"{name}.py").read_text())
+        imported = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module is not None
+            and node.module.startswith("journeykit._time.")
+        }
+        assert imported <= set(order[:position]), (name, imported - set(order[:position]))
+        others = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module is not None
+            and node.module.startswith("journeykit")
+            and not node.module.startswith("journeykit._time")
+        }
+        assert others <= {"journeykit._errors"}, (name, others)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 
-from journeykit._lookback import look_back
+from journeykit._time.lookback import look_back
 from journeykit.conditions import EvalContext
 from journeykit.engine._actions import MessageSuppressed, SendMessage, UpdateCustomer
 from journeykit.engine._policy import Policy

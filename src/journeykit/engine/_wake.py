@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
-from journeykit._lookback import look_back
+from journeykit._time.lookback import look_back
 from journeykit.conditions import (
     AllOf,
     AnyOf,
