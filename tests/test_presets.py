@@ -183,8 +183,11 @@ def direct_reading(events: Iterable[Event], opted_in: bool, now: datetime) -> st
     if n == 0:
         if not opted_in:
             return "prospect"
+        # consent is the record's (fixed here from creation, when the customer is placed:
+        # the sunset clock starts then, or at the latest subscription if later)
         subscribed = last("subscribed")
-        if subscribed is not None and subscribed < now - 180 * DAY and quiet:
+        started = T0 if subscribed is None else max(T0, subscribed)
+        if started < now - 180 * DAY and quiet:
             return "churned"
         return "subscriber"
     last_order = last("order_placed")
