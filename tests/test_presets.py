@@ -60,7 +60,7 @@ class Timeline:
 
     def _evaluate(self, now: datetime) -> None:
         for change in self.machine.evaluate(
-            self.stage, self.entered, self.customer, self.facts, now
+            self.customer, self.facts, now, stage=self.stage, entered_at=self.entered
         ):
             self.stage, self.entered = change.to_stage, change.at
             self.history.append((now, change.to_stage))
@@ -266,3 +266,107 @@ def test_the_reference_page_shows_the_diagram_the_preset_draws() -> None:
     page = (Path(__file__).parent.parent / "docs" / "stages.md").read_text()
     assert f"```mermaid\n{MACHINE.to_mermaid()}\n```" in page
     assert f"```text\n{MACHINE.describe()}\n```" in page
+
+
+# --- where consent and subscription time come from -------------------------------------
+
+
+def test_a_subscriber_with_no_subscribed_event_is_sunset_after_the_quiet_period() -> None:
+    # created opted in: placed in `subscriber` at creation; the sunset clock starts then
+    life = Timeline(MACHINE, person(email="opted_in"))
+    assert life.stage == "subscriber"
+    life.tick(T0 + 179 * DAY)
+    assert life.stage == "subscriber"
+    life.tick(T0 + 181 * DAY)
+    assert life.stage == "churned"
+    life.tick(T0 + 800 * DAY)
+    assert life.stages == ["prospect", "subscriber", "churned"]
+
+
+def test_a_later_subscribed_event_restarts_the_sunset_clock() -> None:
+    life = Timeline(MACHINE, person(email="opted_in"))
+    life.event(T0 + 100 * DAY, "subscribed", channel="email")
+    life.tick(T0 + 181 * DAY)
+    assert life.stage == "subscriber", "subscribed again 81 days ago"
+    life.tick(T0 + 279 * DAY)
+    assert life.stage == "subscriber"
+    life.tick(T0 + 281 * DAY)
+    assert life.stage == "churned"
+
+
+def test_an_old_subscription_does_not_sunset_a_customer_who_opts_in_again() -> None:
+    life = Timeline(MACHINE, person())
+    life.consent(T0, "opted_in")
+    life.event(T0, "subscribed", channel="email")
+    life.consent(T0 + 10 * DAY, "opted_out")
+    assert life.stage == "prospect"
+    # back a year later, the record updated but no new `subscribed` event sent
+    life.consent(T0 + 400 * DAY, "opted_in")
+    assert life.stage == "subscriber"
+    life.tick(T0 + 579 * DAY)
+    assert life.stage == "subscriber"
+    life.tick(T0 + 581 * DAY)
+    assert life.stage == "churned"
+
+
+def test_consent_is_the_records_and_an_unsubscribed_event_alone_changes_nothing() -> None:
+    life = Timeline(MACHINE, person(email="opted_in"))
+    life.event(T0 + 5 * DAY, "unsubscribed", channel="email")
+    assert life.stage == "subscriber", "the host updates the record on unsubscribed"
+    life.consent(T0 + 5 * DAY, "opted_out")
+    assert life.stage == "prospect"
+    assert life.stages == ["prospect", "subscriber", "prospect"]
+
+
+# --- parameters refused, each named --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "paths"),
+    [
+        ({"at_risk_after": "0d"}, ["at_risk_after"]),
+        ({"at_risk_after": "-30d", "lapsed_after": "-10d"}, ["at_risk_after", "lapsed_after"]),
+        ({"sunset_after": "-1mo"}, ["sunset_after"]),
+        ({"loyal_window": "0d"}, ["loyal_window"]),
+        ({"sunset_after": "soon"}, ["sunset_after"]),
+        ({"loyal_orders": True}, ["loyal_orders"]),
+        ({"loyal_orders": 2.5}, ["loyal_orders"]),
+        ({"loyal_revenue": 0}, ["loyal_revenue"]),
+        ({"loyal_revenue": "-5"}, ["loyal_revenue"]),
+        ({"loyal_revenue": "NaN"}, ["loyal_revenue"]),
+        ({"loyal_revenue": "lots"}, ["loyal_revenue"]),
+        ({"loyal_revenue": True}, ["loyal_revenue"]),
+        ({"opt_in_channels": ()}, ["opt_in_channels"]),
+        ({"opt_in_channels": "email"}, ["opt_in_channels"]),
+        ({"opt_in_channels": ("email", "fax")}, ["opt_in_channels[1]"]),
+        ({"opt_in_channels": ("email", "email")}, ["opt_in_channels[1]"]),
+        ({"engagement_events": "message_opened"}, ["engagement_events"]),
+        ({"engagement_events": ("message_opened", "")}, ["engagement_events[1]"]),
+        ({"subscribe_event": ""}, ["subscribe_event"]),
+    ],
+)
+def test_bad_parameters_are_refused_naming_each_one(
+    kwargs: dict[str, object], paths: list[str]
+) -> None:
+    with pytest.raises(DefinitionError) as info:
+        lifecycle(**kwargs)  # type: ignore[arg-type]  # wrong on purpose
+    assert [p.path for p in info.value.problems] == paths
+
+
+def test_every_bad_parameter_is_reported_at_once() -> None:
+    with pytest.raises(DefinitionError) as info:
+        lifecycle(sunset_after="0d", loyal_revenue=-1, opt_in_channels=(), loyal_orders=1)
+    assert [p.path for p in info.value.problems] == [
+        "sunset_after",
+        "loyal_orders",
+        "loyal_revenue",
+        "opt_in_channels",
+    ]
+
+
+def test_no_engagement_events_means_silence_is_judged_by_time_alone() -> None:
+    machine = lifecycle(engagement_events=())
+    life = Timeline(machine, person(email="opted_in"))
+    life.event(T0 + 10 * DAY, "message_opened")
+    life.tick(T0 + 181 * DAY)
+    assert life.stage == "churned"

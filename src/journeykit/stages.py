@@ -92,6 +92,19 @@ def _check_name(value: str) -> str:
     return value
 
 
+def _check_text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "must be valid Unicode text (it holds a lone surrogate, which JSON cannot store)"
+        ) from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_check_text)]
+"""Free text in a definition: any Unicode text that JSON can store."""
+
 StageName = Annotated[str, StringConstraints(max_length=MAX_ID_LENGTH), AfterValidator(_check_name)]
 """A stage name: letters, digits, ``_`` and ``-``, at most
 :data:`~journeykit.models.MAX_ID_LENGTH` characters (no spaces, dots or ``*``)."""
@@ -105,7 +118,7 @@ class Stage(Definition):
     """
 
     name: StageName
-    description: str = ""
+    description: Text = ""
     final: bool = False
 
 
@@ -122,7 +135,7 @@ class Transition(Definition):
     target: str
     when: Condition
     priority: int = 0
-    id: Identifier | None = None
+    id: Annotated[Identifier, AfterValidator(_check_text)] | None = None
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -164,6 +177,15 @@ class TransitionCheck(FrozenModel):
 
 
 _UNSET: Any = object()
+_NOTHING: Any = object()  # an argument not given
+
+
+def _given(first: Any, facts: Any, now: Any, rest: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The positional arguments a caller gave (None is a value: a stage not placed yet)."""
+    given = (first, facts, now, *rest)
+    while len(given) > 1 and given[-1] is _NOTHING:
+        given = given[:-1]
+    return given
 
 
 class StageMachine(Definition):
@@ -293,7 +315,11 @@ class StageMachine(Definition):
 
     def evaluate(
         self,
-        *args: Any,
+        first: Any,
+        facts: Any = _NOTHING,
+        now: Any = _NOTHING,
+        /,
+        *rest: Any,
         stage: str | None = _UNSET,
         entered_at: datetime | None = None,
         tz: str | None = None,
@@ -337,13 +363,25 @@ class StageMachine(Definition):
         >>> [(c.from_stage, c.to_stage, c.reason) for c in machine.evaluate(ada, facts, now, stage="prospect")]
         [('prospect', 'buyer', 'orders >= 1')]
         """
-        ctx = self._context("evaluate", args, stage, entered_at, tz)
-        if ctx is not None:
-            return self._cascade(ctx)
+        if stage is not _UNSET and now is not _NOTHING and not rest:  # the usual call, kept short
+            try:
+                compiled = self._compiled
+            except AttributeError:
+                compiled = self._tables()
+            if facts is not compiled.checked:
+                if not compiled.covers(facts):
+                    raise compiled.not_covered(facts)
+                compiled.checked = facts
+            ctx = EvalContext(first, facts, now, stage=stage, stage_entered_at=entered_at, tz=tz)
+            return self._cascade(ctx, compiled)
+        args = _given(first, facts, now, rest)
+        made = self._context("evaluate", args, stage, entered_at, tz)
+        if made is not None:
+            return self._cascade(made, self._tables())
         ctx = args[0]
         saved = ctx.stage, ctx.stage_entered_at
         try:
-            return self._cascade(ctx)
+            return self._cascade(ctx, self._tables())
         finally:
             ctx.stage, ctx.stage_entered_at = saved
 
@@ -391,11 +429,12 @@ class StageMachine(Definition):
 
     def _check_facts(self, facts: Facts) -> None:
         compiled = self._tables()
-        if not compiled.covers(facts):
-            raise compiled.not_covered(facts)
+        if facts is not compiled.checked:
+            if not compiled.covers(facts):
+                raise compiled.not_covered(facts)
+            compiled.checked = facts
 
-    def _cascade(self, ctx: EvalContext) -> tuple[StageChanged, ...]:
-        compiled = self._tables()
+    def _cascade(self, ctx: EvalContext, compiled: _Compiled) -> tuple[StageChanged, ...]:
         table = compiled.table
         stage = ctx.stage
         now = ctx.now
@@ -490,7 +529,11 @@ class StageMachine(Definition):
 
     def explain(
         self,
-        *args: Any,
+        first: Any,
+        facts: Any = _NOTHING,
+        now: Any = _NOTHING,
+        /,
+        *rest: Any,
         stage: str | None = _UNSET,
         entered_at: datetime | None = None,
         tz: str | None = None,
@@ -501,6 +544,7 @@ class StageMachine(Definition):
         like :meth:`evaluate`; a customer not placed yet (``stage=None``) is explained
         from the initial stage.
         """
+        args = _given(first, facts, now, rest)
         ctx = self._context("explain", args, stage, entered_at, tz)
         if ctx is None:
             ctx = args[0]
@@ -573,7 +617,7 @@ class _Compiled:
     """What evaluation reads: per stage, its outgoing edges in the order they are tried;
     and the test that facts keep what the conditions read."""
 
-    __slots__ = ("covers", "layout", "limit", "spec", "table")
+    __slots__ = ("checked", "covers", "layout", "limit", "spec", "table")
 
     def __init__(self, machine: StageMachine, layout: Layout) -> None:
         edges: dict[int, _Edge] = {}
@@ -586,6 +630,9 @@ class _Compiled:
         self.limit = machine.max_cascade or len(machine.stages)
         self.spec = FactsSpec.for_conditions(machine.conditions())
         self.covers = _covers_test(self.spec)
+        # the last facts that passed (a host evaluates one customer's facts several times
+        # in a row: the event, then ticks); a plain reference, replaced as facts change
+        self.checked: Facts | None = None
 
     def not_covered(self, facts: Facts) -> UsageError:
         need = self.spec.empty()

@@ -12,7 +12,8 @@ Mermaid (checked against mermaid 11's own parser, see ``tests/mermaid``):
 - ``<`` and ``>`` would reach the rendered HTML and ``{`` ``}`` can open a directive:
   written as entity codes; so is a ``#`` that would read as the start of one;
 - two colons in a row (``::``) make the whole diagram fail to parse (Mermaid's ``:::``
-  class shorthand): every colon next to another is written ``#58;``;
+  class shorthand), and so does a label that ends with a colon: such colons are
+  written ``#58;``;
 - a stage name is used as a state id only when it is a plain ASCII identifier and not
   one of Mermaid's words (case-insensitive: ``state``, ``note``, ``click``...) or its own
   ids (``root_start``); other names are declared once as ``state "name" as sN``, with
@@ -48,8 +49,8 @@ _MERMAID_WORDS = frozenset(
 _MERMAID_CODES = {"<": "#lt;", ">": "#gt;", ";": "#59;", "{": "#123;", "}": "#125;"}
 # control characters (C0, DEL, C1) and Unicode line/paragraph separators end a line
 _BREAKS = "\x00-\x1f\x7f-\x9f\u2028\u2029"
-_MERMAID_SPECIAL = re.compile(rf"#(?=\w+;)|:(?=:)|(?<=:):|[<>;{{}}]|[{_BREAKS}]")
 _CONTROL = re.compile(f"[{_BREAKS}]")
+_MERMAID_SPECIAL = re.compile(r"#(?=\w+;)|:(?=:|\Z)|(?<=:):|[<>;{}]")
 
 
 def _mermaid_code(match: re.Match[str]) -> str:
@@ -58,7 +59,7 @@ def _mermaid_code(match: re.Match[str]) -> str:
         return "#35;"
     if char == ":":
         return "#58;"
-    return _MERMAID_CODES.get(char, " ")
+    return _MERMAID_CODES[char]
 
 
 def mermaid_text(text: str) -> str:
@@ -67,7 +68,7 @@ def mermaid_text(text: str) -> str:
     >>> mermaid_text("a;b\r  click x href 'y' :: #lt; <b>")
     "a#59;b   click x href 'y' #58;#58; #35;lt#59; #lt;b#gt;"
     """
-    return _MERMAID_SPECIAL.sub(_mermaid_code, text).strip()
+    return _MERMAID_SPECIAL.sub(_mermaid_code, _CONTROL.sub(" ", text).strip())
 
 
 def _mermaid_ids(names: Sequence[str]) -> dict[str, str]:

@@ -1,0 +1,281 @@
+"""The loop check: certain when it says "no loop", bounded in work, and never accepting a
+machine it could not finish checking."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from journeykit._satisfy import can_hold_together
+from journeykit._stages import checks, loops
+from journeykit._stages.graph import Layout
+from journeykit.conditions import Condition, attr, count, in_stage, since
+from journeykit.errors import DefinitionError
+from journeykit.stages import Stage, StageMachine, Transition
+from tests import strategies as s
+
+
+def build(
+    names: list[str], transitions: list[Transition], final: set[str] | None = None
+) -> StageMachine:
+    return StageMachine(
+        initial=names[0],
+        stages=[Stage(name=n, final=n in (final or set())) for n in names],
+        transitions=transitions,
+    )
+
+
+def search(names: list[str], transitions: list[Transition], **kw: int) -> loops.LoopSearch:
+    layout = Layout(names, set(), transitions)
+    return loops.find_loops(names, transitions, layout.outgoing, **kw)
+
+
+def chain(n: int) -> tuple[list[str], list[Transition]]:
+    names = [f"s{i}" for i in range(n)]
+    return names, [
+        Transition(source=names[i], target=names[i + 1], when=count("order_placed") >= i)
+        for i in range(n - 1)
+    ]
+
+
+def ring(n: int) -> tuple[list[str], list[Transition]]:
+    names = [f"s{i}" for i in range(n)]
+    return names, [
+        Transition(source=names[i], target=names[(i + 1) % n], when=count(f"e{i}") >= 1)
+        for i in range(n)
+    ]
+
+
+# --- what is found -------------------------------------------------------------------
+
+
+def test_an_obvious_two_stage_loop_in_a_large_funnel_is_reported() -> None:
+    # 33 stages and 158 transitions, forward only but for s21 -> s20; s20 -> s21 and back
+    # both need orders >= 1: a two-stage loop the check must not miss
+    names = [f"s{i:02}" for i in range(33)]
+    steps = [(i, j) for i in range(32) for j in range(i + 1, min(33, i + 6))]
+    steps += [(0, j) for j in range(6, 13)]
+    assert len(steps) == 157
+    transitions = [
+        Transition(
+            source=names[i],
+            target=names[j],
+            when=count("order_placed") >= 1 if (i, j) == (20, 21) else count(f"e{i}_{j}") >= 1,
+        )
+        for i, j in steps
+    ]
+    transitions.append(Transition(source="s21", target="s20", when=count("order_placed") >= 1))
+    with pytest.raises(DefinitionError) as info:
+        build(names, transitions, final={"s32"})
+    [problem] = info.value.problems
+    assert problem.path == f"transitions[{steps.index((20, 21))}]"
+    assert "stages can cycle at one instant: s20 -> s21 -> s20" in problem.message
+
+
+def test_a_loop_through_three_stages_is_found_and_an_excluded_one_is_not() -> None:
+    names = ["a", "b", "c"]
+    looping = [
+        Transition(source="a", target="b", when=count("x") >= 1),
+        Transition(source="b", target="c", when=count("y") >= 1),
+        Transition(source="c", target="a", when=count("x") >= 2),
+    ]
+    assert [[(i, src) for i, src in loop] for loop in search(names, looping).loops] == [
+        [(0, "a"), (1, "b"), (2, "c")]
+    ]
+    excluded = [*looping[:2], Transition(source="c", target="a", when=count("x") == 0)]
+    result = search(names, excluded)
+    assert result.loops == []
+    assert result.complete
+
+
+def test_in_stage_settles_a_router_with_any_source() -> None:
+    # every stage may lead to the next, but only from the stage in_stage names, and the
+    # routes exclude each other: no loop
+    names = [f"r{i}" for i in range(30)]
+    routes = [
+        Transition(
+            source="*",
+            target=names[(i + 1) % 30],
+            when=in_stage(names[i]) & (attr("route") == names[i]),
+        )
+        for i in range(30)
+    ]
+    result = search(names, routes)
+    assert result.complete
+    assert result.loops == []
+
+
+def test_exclusive_routes_are_checked_without_enumerating_paths() -> None:
+    names = [f"r{i}" for i in range(60)]
+    routes = [Transition(source="*", target=n, when=attr("route") == n) for n in names]
+    result = search(names, routes)
+    assert result.complete and result.loops == []
+    # about one question per pair of transitions, not per path
+    assert result.work < 60 * 60 * 2 * loops.REASONER_COST
+
+
+# --- bounded work ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [chain, ring])
+def test_work_grows_linearly_with_chains_and_rings(shape: object) -> None:
+    def work(n: int) -> int:
+        names, transitions = shape(n)  # type: ignore[operator]  # a shape function
+        return search(names, transitions).work
+
+    small, large = work(100), work(1000)
+    assert large <= 12 * small
+
+
+def test_a_long_chain_loads_from_json_without_recursion() -> None:
+    names, transitions = chain(1500)
+    text = build(names, transitions, final={names[-1]}).model_dump_json()
+    again = StageMachine.from_json(text)
+    assert len(again.stages) == 1500
+
+
+def test_running_out_of_budget_is_a_problem_never_an_acceptance() -> None:
+    # pairwise compatible, every loop closed by one transition that excludes the rest:
+    # the search must look at many paths, and here is given too little work to finish
+    names = [f"s{i}" for i in range(8)]
+    transitions = [
+        Transition(source=a, target=b, when=count(f"e{a}{b}") >= 1)
+        for a in names
+        for b in names
+        if a != b
+    ]
+    result = search(names, transitions, budget=50)
+    assert not result.complete
+    problems = list(loops.loop_problems("", transitions, result))
+    assert problems[-1].path == "transitions"
+    assert "too complex to check" in problems[-1].message
+
+
+def test_a_machine_too_complex_to_check_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loops, "BUDGET", 30)
+    names, transitions = ring(40)
+    with pytest.raises(DefinitionError) as info:
+        build(names, transitions)
+    assert [p.path for p in info.value.problems] == ["transitions"]
+    assert "cannot be accepted" in info.value.problems[0].message
+
+
+def test_a_machine_that_expands_to_too_many_edges_is_refused_before_searching(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+    real = checks.find_loops
+
+    def counted(*args: object, **kw: object) -> loops.LoopSearch:
+        calls.append(1)
+        return real(*args, **kw)  # type: ignore[arg-type]  # passed through
+
+    monkeypatch.setattr(checks, "find_loops", counted)
+    monkeypatch.setattr("journeykit._stages.graph.MAX_EDGES", 50)
+    monkeypatch.setattr(checks, "MAX_EDGES", 50)
+    names = [f"s{i}" for i in range(10)]
+    with pytest.raises(DefinitionError) as info:
+        build(names, [Transition(source="*", target=n, when=attr("r") == n) for n in names])
+    assert [p.path for p in info.value.problems] == ["transitions"]
+    assert "too complex to check: the transitions link more than 50 pairs" in str(info.value)
+    assert calls == []
+
+
+def test_loop_messages_quote_conditions_up_to_a_bound() -> None:
+    # 40 stages in a ring whose conditions each hold a 1,000-item list
+    names = [f"s{i}" for i in range(40)]
+    big = list(range(1000))
+    transitions = [
+        Transition(source=names[i], target=names[(i + 1) % 40], when=attr(f"a{i}").is_in(big))
+        for i in range(40)
+    ]
+    with pytest.raises(DefinitionError) as info:
+        build(names, transitions)
+    assert len(info.value.problems) == 1
+    assert len(str(info.value)) < 2_000
+    assert "… (40 stages)" in str(info.value) and "and 34 more" in str(info.value)
+
+
+def test_many_loops_are_reported_up_to_a_limit() -> None:
+    names = [f"s{i}" for i in range(12)]
+    with pytest.raises(DefinitionError) as info:
+        build(
+            names,
+            [
+                Transition(source=a, target=b, when=count(f"e{i}") >= 1)
+                for i, (a, b) in enumerate((a, b) for a in names for b in names if a != b)
+            ],
+        )
+    problems = info.value.problems
+    assert len(problems) == loops.MAX_REPORTED + 1
+    assert "stopped after 10 loops" in problems[-1].message
+
+
+# --- soundness against a brute-force reference -----------------------------------------
+
+
+def simple_cycles(n: int, edges: list[tuple[int, int, int]]) -> Iterator[list[int]]:
+    """Every simple cycle of a small graph, as edge numbers, each once (brute force)."""
+    out: dict[int, list[int]] = {}
+    for k, (a, _, _) in enumerate(edges):
+        out.setdefault(a, []).append(k)
+
+    def walk(start: int, node: int, path: list[int], seen: set[int]) -> Iterator[list[int]]:
+        for k in out.get(node, []):
+            b = edges[k][1]
+            if b == start:
+                yield [*path, k]
+            elif b > start and b not in seen:
+                yield from walk(start, b, [*path, k], seen | {b})
+
+    for start in range(n):
+        yield from walk(start, start, [], {start})
+
+
+leaf_conditions = st.one_of(
+    st.builds(lambda e, n: count(e) >= n, st.sampled_from(["x", "y"]), st.integers(0, 2)),
+    st.builds(lambda e, n: count(e) < n, st.sampled_from(["x", "y"]), st.integers(0, 2)),
+    st.builds(lambda d: since("x") > d, st.sampled_from(["1d", "30d"])),
+    st.builds(lambda d: since("x") <= d, st.sampled_from(["1d", "30d"])),
+    st.builds(lambda v: attr("tier") == v, st.sampled_from(["a", "b"])),
+    s.conditions,
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 3), leaf_conditions),
+        min_size=1,
+        max_size=9,
+    )
+)
+def test_loops_are_reported_exactly_when_some_cycle_can_hold(
+    raw: list[tuple[int, int, Condition]],
+) -> None:
+    names = ["new", "repeat", "lapsed", "vip"]  # the stage names tests.strategies uses
+    transitions = [
+        Transition(source=names[a], target=names[b], when=cond) for a, b, cond in raw if a != b
+    ]
+    edges = [
+        (names.index(str(t.source)), names.index(t.target), k) for k, t in enumerate(transitions)
+    ]
+    possible = any(
+        can_hold_together([(transitions[k].when, names[edges[k][0]]) for k in cycle])
+        for cycle in simple_cycles(len(names), edges)
+    )
+    result = search(names, transitions)
+    assert result.complete
+    assert bool(result.loops) == possible
+    for loop in result.loops:  # every reported loop is one the reasoner allows
+        assert can_hold_together([(transitions[i].when, src) for i, src in loop])
+
+
+def test_a_ring_of_300_stages_is_checked_well_within_the_budget() -> None:
+    names, transitions = ring(300)
+    result = search(names, transitions)
+    assert result.complete and result.work <= result.budget // 10
+    assert json.dumps(result.loops[0][:2]) == '[[0, "s0"], [1, "s1"]]'
