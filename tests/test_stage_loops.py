@@ -113,7 +113,8 @@ def test_exclusive_routes_are_checked_without_enumerating_paths() -> None:
     names = [f"r{i}" for i in range(60)]
     routes = [Transition(source="*", target=n, when=attr("route") == n) for n in names]
     result = search(names, routes)
-    assert result.complete and result.loops == []
+    assert result.complete
+    assert result.loops == []
     # about one question per pair of transitions, not per path
     assert result.work < 60 * 60 * 2 * loops.REASONER_COST
 
@@ -197,7 +198,8 @@ def test_loop_messages_quote_conditions_up_to_a_bound() -> None:
         build(names, transitions)
     assert len(info.value.problems) == 1
     assert len(str(info.value)) < 2_000
-    assert "… (40 stages)" in str(info.value) and "and 34 more" in str(info.value)
+    assert "… (40 stages)" in str(info.value)
+    assert "and 34 more" in str(info.value)
 
 
 def test_many_loops_are_reported_up_to_a_limit() -> None:
@@ -277,5 +279,6 @@ def test_loops_are_reported_exactly_when_some_cycle_can_hold(
 def test_a_ring_of_300_stages_is_checked_well_within_the_budget() -> None:
     names, transitions = ring(300)
     result = search(names, transitions)
-    assert result.complete and result.work <= result.budget // 10
+    assert result.complete
+    assert result.work <= result.budget // 10
     assert json.dumps(result.loops[0][:2]) == '[[0, "s0"], [1, "s1"]]'
