@@ -46,8 +46,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, overload
 
@@ -55,11 +54,12 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from journeykit._base import Definition, FrozenModel, Items, frozen_mapping
 from journeykit._errors import DefinitionError, Problem, UsageError
-from journeykit._stages import diagrams
+from journeykit._stages import calls, diagrams
 from journeykit._stages.checks import known_listing, machine_problems, named
+from journeykit._stages.compiled import Compiled
 from journeykit._stages.graph import ANY, Layout
-from journeykit.conditions import Condition, EvalContext, Evaluator
-from journeykit.facts import Facts, FactsSpec
+from journeykit.conditions import Condition, EvalContext
+from journeykit.facts import Facts
 from journeykit.models import MAX_ID_LENGTH, AwareDatetime, Customer, Identifier
 
 __all__ = [
@@ -176,18 +176,6 @@ class TransitionCheck(FrozenModel):
     condition: str
 
 
-_UNSET: Any = object()
-_NOTHING: Any = object()  # an argument not given
-
-
-def _given(first: Any, facts: Any, now: Any, rest: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The positional arguments a caller gave (None is a value: a stage not placed yet)."""
-    given = (first, facts, now, *rest)
-    while len(given) > 1 and given[-1] is _NOTHING:
-        given = given[:-1]
-    return given
-
-
 class StageMachine(Definition):
     """A lifecycle: stages, the transitions between them, and where customers start.
 
@@ -215,7 +203,7 @@ class StageMachine(Definition):
     # use by a machine that arrived another way: nested in a larger definition, unpickled)
     __slots__ = ("_compiled",)
     if TYPE_CHECKING:
-        _compiled: _Compiled
+        _compiled: Compiled
 
     initial: str
     stages: Items[Stage] = Field(min_length=1)
@@ -231,15 +219,18 @@ class StageMachine(Definition):
         problems = self._problems("", layout)
         if problems:
             raise DefinitionError(problems)
-        object.__setattr__(self, "_compiled", _Compiled(self, layout))
+        object.__setattr__(self, "_compiled", Compiled(self.transitions, layout, self._limit()))
 
-    def _tables(self) -> _Compiled:
+    def _tables(self) -> Compiled:
         try:
             return self._compiled
         except AttributeError:
-            compiled = _Compiled(self, self._layout())
+            compiled = Compiled(self.transitions, self._layout(), self._limit())
             object.__setattr__(self, "_compiled", compiled)
             return compiled
+
+    def _limit(self) -> int:
+        return self.max_cascade or len(self.stages)
 
     def _layout(self) -> Layout:
         finals = {s.name for s in self.stages if s.final}
@@ -316,11 +307,11 @@ class StageMachine(Definition):
     def evaluate(
         self,
         first: Any,
-        facts: Any = _NOTHING,
-        now: Any = _NOTHING,
+        facts: Any = calls.NOTHING,
+        now: Any = calls.NOTHING,
         /,
         *rest: Any,
-        stage: str | None = _UNSET,
+        stage: str | None = calls.UNSET,
         entered_at: datetime | None = None,
         tz: str | None = None,
     ) -> tuple[StageChanged, ...]:
@@ -348,6 +339,7 @@ class StageMachine(Definition):
 
         >>> from datetime import datetime, timezone
         >>> from journeykit.conditions import count
+        >>> from journeykit.facts import FactsSpec
         >>> from journeykit.models import Event
         >>> machine = StageMachine(
         ...     initial="prospect",
@@ -363,7 +355,9 @@ class StageMachine(Definition):
         >>> [(c.from_stage, c.to_stage, c.reason) for c in machine.evaluate(ada, facts, now, stage="prospect")]
         [('prospect', 'buyer', 'orders >= 1')]
         """
-        if stage is not _UNSET and now is not _NOTHING and not rest:  # the usual call, kept short
+        if (
+            stage is not calls.UNSET and now is not calls.NOTHING and not rest
+        ):  # the usual call, kept short
             try:
                 compiled = self._compiled
             except AttributeError:
@@ -374,8 +368,8 @@ class StageMachine(Definition):
                 compiled.checked = facts
             ctx = EvalContext(first, facts, now, stage=stage, stage_entered_at=entered_at, tz=tz)
             return self._cascade(ctx, compiled)
-        args = _given(first, facts, now, rest)
-        made = self._context("evaluate", args, stage, entered_at, tz)
+        args = calls.given(first, facts, now, rest)
+        made = calls.context_for("evaluate", args, stage, entered_at, tz, self._check_facts)
         if made is not None:
             return self._cascade(made, self._tables())
         ctx = args[0]
@@ -385,48 +379,6 @@ class StageMachine(Definition):
         finally:
             ctx.stage, ctx.stage_entered_at = saved
 
-    def _context(
-        self,
-        method: str,
-        args: tuple[Any, ...],
-        stage: str | None,
-        entered_at: datetime | None,
-        tz: str | None,
-    ) -> EvalContext | None:
-        """A new context for the call's arguments, or None when the caller passed one."""
-        if len(args) == 3 and isinstance(args[0], Customer):
-            if stage is _UNSET:
-                raise UsageError(
-                    f"{method}(customer, facts, now, stage=...) needs the customer's current "
-                    "stage as stage= (None for a customer not placed yet)"
-                )
-            customer, facts, now = args
-        elif len(args) == 1 and isinstance(args[0], EvalContext):
-            if stage is not _UNSET or entered_at is not None or tz is not None:
-                raise UsageError(
-                    f"{method}(context) reads the stage, its entry time and the zone from the "
-                    "context; pass them when building it, not here"
-                )
-            self._check_facts(args[0].facts)
-            return None
-        elif len(args) == 5 and (args[0] is None or isinstance(args[0], str)):
-            if stage is not _UNSET or entered_at is not None:
-                raise UsageError(f"{method}(stage, entered_at, customer, facts, now) got both")
-            warnings.warn(
-                f"{method}(stage, entered_at, customer, facts, now) is deprecated; call "
-                f"{method}(customer, facts, now, stage=stage, entered_at=entered_at)",
-                DeprecationWarning,
-                stacklevel=3,
-            )
-            stage, entered_at, customer, facts, now = args
-        else:
-            raise UsageError(
-                f"call {method}(customer, facts, now, stage=..., entered_at=...) or "
-                f"{method}(context) with an EvalContext (got {len(args)} positional arguments)"
-            )
-        self._check_facts(facts)
-        return EvalContext(customer, facts, now, stage=stage, stage_entered_at=entered_at, tz=tz)
-
     def _check_facts(self, facts: Facts) -> None:
         compiled = self._tables()
         if facts is not compiled.checked:
@@ -434,7 +386,7 @@ class StageMachine(Definition):
                 raise compiled.not_covered(facts)
             compiled.checked = facts
 
-    def _cascade(self, ctx: EvalContext, compiled: _Compiled) -> tuple[StageChanged, ...]:
+    def _cascade(self, ctx: EvalContext, compiled: Compiled) -> tuple[StageChanged, ...]:
         table = compiled.table
         stage = ctx.stage
         now = ctx.now
@@ -530,11 +482,11 @@ class StageMachine(Definition):
     def explain(
         self,
         first: Any,
-        facts: Any = _NOTHING,
-        now: Any = _NOTHING,
+        facts: Any = calls.NOTHING,
+        now: Any = calls.NOTHING,
         /,
         *rest: Any,
-        stage: str | None = _UNSET,
+        stage: str | None = calls.UNSET,
         entered_at: datetime | None = None,
         tz: str | None = None,
     ) -> tuple[TransitionCheck, ...]:
@@ -544,8 +496,8 @@ class StageMachine(Definition):
         like :meth:`evaluate`; a customer not placed yet (``stage=None``) is explained
         from the initial stage.
         """
-        args = _given(first, facts, now, rest)
-        ctx = self._context("explain", args, stage, entered_at, tz)
+        args = calls.given(first, facts, now, rest)
+        ctx = calls.context_for("explain", args, stage, entered_at, tz, self._check_facts)
         if ctx is None:
             ctx = args[0]
         current = self.resolve(ctx.stage)
@@ -611,85 +563,3 @@ class StageMachine(Definition):
         return machine_problems(
             at, self.initial, self.stages, self.transitions, self.renamed, layout
         )
-
-
-class _Compiled:
-    """What evaluation reads: per stage, its outgoing edges in the order they are tried;
-    and the test that facts keep what the conditions read."""
-
-    __slots__ = ("checked", "covers", "layout", "limit", "spec", "table")
-
-    def __init__(self, machine: StageMachine, layout: Layout) -> None:
-        edges: dict[int, _Edge] = {}
-        transitions = machine.transitions
-        self.layout = layout
-        self.table: dict[str, tuple[_Edge, ...]] = {
-            name: tuple(edges.setdefault(i, _Edge(transitions[i])) for i in indexes)
-            for name, indexes in layout.outgoing.items()
-        }
-        self.limit = machine.max_cascade or len(machine.stages)
-        self.spec = FactsSpec.for_conditions(machine.conditions())
-        self.covers = _covers_test(self.spec)
-        # the last facts that passed (a host evaluates one customer's facts several times
-        # in a row: the event, then ticks); a plain reference, replaced as facts change
-        self.checked: Facts | None = None
-
-    def not_covered(self, facts: Facts) -> UsageError:
-        need = self.spec.empty()
-        missing = next(
-            f"{kind} {key!r}"
-            for kind, wanted, have in (
-                ("the count of", need.stats, facts.stats),
-                ("the window of", need.windows, facts.windows),
-                ("the sum", need.sums, facts.sums),
-                ("the windowed sum", need.value_windows, facts.value_windows),
-            )
-            for key in wanted
-            if key not in have
-        )
-        return UsageError(
-            f"these facts do not keep what this machine's conditions read ({missing} is "
-            "missing): they were folded with a smaller FactsSpec, or kept for an older "
-            "definition. Fold events with FactsSpec.for_conditions([...]) over every "
-            "condition you evaluate, machine.conditions() included, and rebuild facts kept "
-            "for an older definition from the customer's events"
-        )
-
-
-def _covers_test(spec: FactsSpec) -> Callable[[Facts], bool]:
-    """``spec.covers``, precomputed as key-set tests (evaluation runs it on every call).
-
-    The same rule as :meth:`FactsSpec.covers`: every key the spec's empty facts hold is
-    present in ``facts`` (a test checks the two agree)."""
-    need = spec.empty()
-    stats = frozenset(need.stats)
-    windows = frozenset(need.windows)
-    sums = frozenset(need.sums)
-    values = frozenset(need.value_windows)
-    if not (stats or sums or values):
-        if not windows:
-            return lambda facts: True
-        return lambda facts: facts.windows.keys() >= windows
-
-    def covers(facts: Facts) -> bool:
-        return (
-            facts.stats.keys() >= stats
-            and facts.windows.keys() >= windows
-            and facts.sums.keys() >= sums
-            and facts.value_windows.keys() >= values
-        )
-
-    return covers
-
-
-class _Edge:
-    """A transition compiled for evaluation: its condition as a closure, its words cached."""
-
-    __slots__ = ("fn", "name", "reason", "target", "transition")
-
-    def __init__(self, transition: Transition) -> None:
-        self.transition = transition
-        self.fn: Evaluator = transition.when.compile()
-        self.target = transition.target
-        self.name = transition.name
-        self.reason = str(transition.when)
