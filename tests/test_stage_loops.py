@@ -282,3 +282,20 @@ def test_a_ring_of_300_stages_is_checked_well_within_the_budget() -> None:
     assert result.complete
     assert result.work <= result.budget // 10
     assert json.dumps(result.loops[0][:2]) == '[[0, "s0"], [1, "s1"]]'
+
+
+def test_a_loop_found_only_after_backing_out_of_a_dead_end_is_found() -> None:
+    # from a, the first way (a -> b -> c -> a) is excluded at its last step; the loop
+    # a -> c -> b -> a through the same stages must still be found
+    names = ["a", "b", "c"]
+    transitions = [
+        Transition(source="a", target="b", when=count("x") >= 1),
+        Transition(source="b", target="c", when=count("p") >= 1),
+        Transition(source="c", target="a", when=count("x") < 1),
+        Transition(source="a", target="c", when=count("y") >= 1),
+        Transition(source="c", target="b", when=count("q") >= 1),
+        Transition(source="b", target="a", when=count("z") >= 1),
+    ]
+    loops_found = [[i for i, _ in loop] for loop in search(names, transitions).loops]
+    assert [3, 4, 5] in loops_found
+    assert [0, 1, 2] not in loops_found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -677,3 +678,82 @@ def test_unknown_stage_messages_stay_short_in_a_large_machine() -> None:
     assert len(unknown) == 999
     assert max(len(p.message) for p in unknown) < 300
     assert "… (1000 stages)" in unknown[0].message
+
+
+# --- what a cascade sees -------------------------------------------------------------
+
+
+JUST_ENTERED = in_stage("buyer") & (stage_for() < "1h")
+
+
+def test_each_stage_a_cascade_enters_is_the_current_stage_entered_now() -> None:
+    settle = Transition(source="buyer", target="repeat", when=JUST_ENTERED)
+    m = machine(BUYER, settle, stages="new buyer repeat", final="repeat")
+    long_ago = NOW - timedelta(days=30)
+    assert moves(m, "new", 1, entered_at=long_ago) == [("new", "buyer"), ("buyer", "repeat")]
+
+
+def test_a_new_or_renamed_customer_is_in_their_first_stage_from_now() -> None:
+    fresh = Transition(source="new", target="buyer", when=in_stage("new") & (stage_for() < "1h"))
+    m = StageMachine(
+        initial="new",
+        stages=[Stage(name="new"), Stage(name="buyer", final=True)],
+        transitions=[fresh],
+        renamed={"prospect": "new"},
+    )
+    facts = FactsSpec.for_conditions(m.conditions()).empty()
+    assert [c.to_stage for c in m.evaluate(ADA, facts, NOW, stage=None)] == ["new", "buyer"]
+    long_ago = NOW - timedelta(days=30)
+    changes = m.evaluate(ADA, facts, NOW, stage="prospect", entered_at=long_ago)
+    assert [c.to_stage for c in changes] == ["new", "buyer"]
+
+
+def test_a_bounce_at_run_time_is_reported_under_transitions() -> None:
+    m = machine(
+        Transition(source="new", target="buyer", when=stage_for() >= "7d"),
+        Transition(source="buyer", target="new", when=count("order_placed") >= 0),
+        stages="new buyer",
+    )
+    with pytest.raises(DefinitionError) as info:
+        m.evaluate(ADA, SPEC.empty(), NOW, stage="new", entered_at=NOW - timedelta(days=8))
+    [problem] = info.value.problems
+    assert problem.path == "transitions"
+    assert problem.message.endswith("make the conditions of these transitions exclusive")
+
+
+def test_the_zone_given_decides_calendar_windows() -> None:
+    # one calendar day before noon on the day Stockholm moves its clocks is 23 hours
+    now = datetime(2026, 3, 29, 10, 0, tzinfo=UTC)
+    m = machine(
+        Transition(source="new", target="buyer", when=count("order_placed", within="1d") >= 1),
+        stages="new buyer",
+        final="buyer",
+    )
+    order = Event(id="o", customer_id="ada", type="order_placed", at=now - timedelta(hours=23.5))
+    facts = FactsSpec.for_conditions(m.conditions()).fold_all([order])
+    assert m.evaluate(ADA, facts, now, stage="new") != ()
+    assert m.evaluate(ADA, facts, now, stage="new", tz="Europe/Stockholm") == ()
+    assert m.explain(ADA, facts, now, stage="new", tz="Europe/Stockholm")[0].enabled is False
+
+
+def test_arguments_that_do_not_fit_one_form_are_refused() -> None:
+    m = machine(BUYER, final="buyer", stages="new buyer")
+    facts = SPEC.empty()
+    with pytest.raises(UsageError, match="got 4 positional arguments"):
+        m.evaluate(ADA, facts, NOW, "extra", stage="new")  # type: ignore[call-overload]  # the mistake under test
+    with pytest.raises(UsageError, match="got both"):
+        m.evaluate("new", None, ADA, facts, NOW, entered_at=NOW)  # type: ignore[call-overload]  # the mistake under test
+    with pytest.raises(UsageError, match="reads the stage, its entry time"):
+        m.evaluate(EvalContext(ADA, facts, NOW), entered_at=NOW)  # type: ignore[call-overload]  # the mistake under test
+    with pytest.raises(UsageError, match="reads the stage, its entry time"):
+        m.explain(EvalContext(ADA, facts, NOW), tz="UTC")  # type: ignore[call-overload]  # the mistake under test
+
+
+def test_a_copied_machine_evaluates_as_its_original() -> None:
+    m = machine(BUYER, REPEAT, VIP, final="vip")
+    facts = SPEC.fold_all(orders(2))
+    for again in (copy.copy(m), copy.deepcopy(m), m.model_copy()):
+        assert again.evaluate(ADA, facts, NOW, stage="new") == m.evaluate(
+            ADA, facts, NOW, stage="new"
+        )
+        assert again.to_mermaid() == m.to_mermaid()
