@@ -59,6 +59,7 @@ def machine_problems(
     known = set(names)
     problems = list(_name_problems(at, initial, names, known))
     problems.extend(_transition_problems(at, transitions, known, layout))
+    listing = ""  # built on the first unknown name: most machines have none
     for old, new in renamed.items():
         if old in known:
             problems.append(
@@ -68,10 +69,11 @@ def machine_problems(
                 )
             )
         if new not in known:
+            listing = listing or known_listing(names)
             problems.append(
                 Problem(
                     f"{at}renamed.{quote(old, 80)}",
-                    f"unknown stage {named(new)}; known stages: {known_listing(names)}",
+                    f"unknown stage {named(new)}; known stages: {listing}",
                 )
             )
     if layout.too_large:
