@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from journeykit._satisfy import can_hold_together
 from journeykit._stages import checks, loops
 from journeykit._stages.graph import Layout
-from journeykit.conditions import Condition, attr, count, in_stage, since
+from journeykit.conditions import Condition, attr, count, fact, in_stage, prop, since
 from journeykit.errors import DefinitionError
 from journeykit.stages import Stage, StageMachine, Transition
 from tests import strategies as s
@@ -299,3 +299,78 @@ def test_a_loop_found_only_after_backing_out_of_a_dead_end_is_found() -> None:
     loops_found = [[i for i, _ in loop] for loop in search(names, transitions).loops]
     assert [3, 4, 5] in loops_found
     assert [0, 1, 2] not in loops_found
+
+
+def test_a_loop_problem_says_which_stages_and_conditions_in_full_words() -> None:
+    names, transitions = ring(3)
+    result = search(names, transitions)
+    assert [str(p) for p in loops.loop_problems("", transitions, result)] == [
+        "transitions[0]: stages can cycle at one instant: s0 -> s1 -> s2 -> s0; the conditions "
+        "('e0' events >= 1); ('e1' events >= 1); ('e2' events >= 1) can all hold together. "
+        "Make one of them exclude another on the same quantity (e.g. since(x) > '90d' "
+        "against since(x) <= '90d')"
+    ]
+
+
+def test_a_long_loop_is_shown_by_its_first_stages_and_conditions() -> None:
+    names = [f"{'x' * 45}{i:02}" for i in range(13)]
+    transitions = [
+        Transition(source=names[i], target=names[(i + 1) % 13], when=count(f"e{i}") >= 1)
+        for i in range(13)
+    ]
+    [problem] = loops.loop_problems("", transitions, search(names, transitions))
+    shown = [f"{'x' * 39}…" for _ in range(10)]
+    assert f"{' -> '.join(shown)} -> … (13 stages) -> {'x' * 39}… -> {'x' * 39}…;" in (
+        problem.message
+    )
+    assert "('e5' events >= 1); and 7 more can all hold" in problem.message
+
+
+def test_six_conditions_are_all_shown() -> None:
+    names, transitions = ring(6)
+    [problem] = loops.loop_problems("", transitions, search(names, transitions))
+    assert "('e5' events >= 1) can all hold" in problem.message
+    assert "more" not in problem.message
+
+
+def test_the_end_of_an_incomplete_search_is_told_in_words() -> None:
+    _, transitions = ring(12)
+    capped = loops.LoopSearch(budget=10, capped=True)
+    assert [p.message for p in loops.loop_problems("", transitions, capped)] == [
+        "the loop check stopped after 10 loops; fix these and build the machine again to "
+        "see whether there are more"
+    ]
+    out = loops.LoopSearch(budget=10, complete=False)
+    assert [p.message for p in loops.loop_problems("m.", transitions, out)] == [
+        "too complex to check for loops that can run at one instant: the search used its "
+        "whole budget (10 units of work) before examining every loop, so the machine cannot "
+        "be accepted. Make the conditions of transitions that lead back to a stage exclude "
+        "each other on one quantity, name fewer sources, or split the machine"
+    ]
+
+
+def test_work_counts_the_size_of_each_question_to_the_reasoner() -> None:
+    small = loops._shape(count("x") >= 1)
+    assert (small.size, small.quantities, small.stages) == (1, frozenset({"event:x"}), frozenset())
+    both = loops._shape(
+        (attr("tier.level").is_in(list(range(400))) & in_stage("vip")) | ~(fact("revenue") > 5)
+    )
+    # any_of, all_of, attr (+ 400 items / 200), in_stage, not, fact
+    assert both.size == 6 + 2
+    assert both.quantities == {"attr:tier", "event:order_placed", "event:order_refunded"}
+    assert both.stages == {"vip"}
+    where = loops._shape(count("x", where=prop("sku").is_in(list(range(200)))) >= 1)
+    assert where.size == 1 + 1 + 1
+    assert loops._shape(fact("order_count") > 1).quantities == {"event:order_placed"}
+
+
+def test_a_condition_of_a_kind_the_search_does_not_know_is_compared_with_all() -> None:
+    # a top-level prop() is reported as misplaced; the loop through it is still examined
+    names = ["a", "b", "c"]
+    transitions = [
+        Transition(source="a", target="b", when=prop("p") == 1),
+        Transition(source="b", target="c", when=count("y") >= 1),
+        Transition(source="c", target="a", when=count("z") >= 1),
+    ]
+    assert loops._shape(transitions[0].when).quantities == {"*"}
+    assert [[i for i, _ in loop] for loop in search(names, transitions).loops] == [[0, 1, 2]]

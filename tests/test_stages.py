@@ -244,13 +244,17 @@ def test_graph_problems() -> None:
 
 
 def test_a_transition_after_one_that_always_holds_can_never_fire() -> None:
-    with pytest.raises(DefinitionError, match="a condition that always holds"):
+    with pytest.raises(DefinitionError) as info:
         machine(
             Transition(source="new", target="buyer", when=all_of()),
             Transition(source="new", target="vip", when=count("order_placed") >= 1),
             stages="new buyer vip",
             final="buyer vip",
         )
+    assert [str(p) for p in info.value.problems] == [
+        "transitions[1]: can never fire from 'new': transitions[0] (new->buyer) is tried "
+        "first with a condition that always holds"
+    ]
 
 
 # --- stages that no longer exist -----------------------------------------------------
@@ -757,3 +761,82 @@ def test_a_copied_machine_evaluates_as_its_original() -> None:
             ADA, facts, NOW, stage="new"
         )
         assert again.to_mermaid() == m.to_mermaid()
+
+
+def test_a_single_argument_that_is_not_a_context_is_refused() -> None:
+    m = machine(BUYER, final="buyer", stages="new buyer")
+    with pytest.raises(UsageError, match="got 1 positional arguments"):
+        m.evaluate(ADA)  # type: ignore[call-overload]  # the mistake under test
+
+
+def test_the_earlier_form_places_a_new_customer_whatever_entry_time_it_gives() -> None:
+    m = machine(BUYER, final="buyer", stages="new buyer")
+    facts = SPEC.fold_all(orders(1))
+    with pytest.warns(DeprecationWarning, match="is deprecated"):
+        old = m.evaluate(None, NOW - timedelta(days=1), ADA, facts, NOW)
+    assert old == m.evaluate(ADA, facts, NOW, stage=None)
+
+
+def test_the_shadowing_transition_named_is_the_first_tried() -> None:
+    x = count("order_placed") >= 1
+    # tried in the order t2 (priority 1), t0, t1, t3: t3 repeats t0's condition, but the
+    # always-true t2 is tried before both
+    with pytest.raises(DefinitionError) as info:
+        machine(
+            Transition(source="new", target="a", when=x),
+            Transition(source="new", target="b", when=count("order_placed") >= 2),
+            Transition(source="new", target="c", when=all_of(), priority=1),
+            Transition(source="new", target="d", when=x),
+            stages="new a b c d",
+            final="a b c d",
+        )
+    assert str(info.value.problems[-1]) == (
+        "transitions[3]: can never fire from 'new': transitions[2] (new->c) is tried first "
+        "with a condition that always holds"
+    )
+    # tried in the order t1 (priority 9), t2 (priority 5), t0, t3: the always-true t2
+    # comes before t0, which t3 repeats
+    with pytest.raises(DefinitionError) as info:
+        machine(
+            Transition(source="new", target="a", when=x),
+            Transition(source="new", target="b", when=count("order_placed") >= 2, priority=9),
+            Transition(source="new", target="c", when=all_of(), priority=5),
+            Transition(source="new", target="d", when=x),
+            stages="new a b c d",
+            final="a b c d",
+        )
+    assert str(info.value.problems[-1]) == (
+        "transitions[3]: can never fire from 'new': transitions[2] (new->c) is tried first "
+        "with a condition that always holds"
+    )
+
+
+def test_ten_known_stages_are_all_listed() -> None:
+    names = " ".join(f"s{i}" for i in range(10))
+    with pytest.raises(DefinitionError) as info:
+        machine(
+            *(
+                Transition(source=f"s{i}", target=f"s{i + 1}", when=count("order_placed") >= i)
+                for i in range(9)
+            ),
+            Transition(source="s9", target="s10", when=count("order_placed") >= 9),
+            stages=names,
+        )
+    [problem] = [p for p in info.value.problems if p.path == "transitions[9].target"]
+    assert problem.message == (
+        "unknown stage 's10'; known stages: 's0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', "
+        "'s8', 's9'"
+    )
+
+
+def test_facts_refused_say_exactly_what_to_do() -> None:
+    m = machine(BUYER, WINDOWED, final="repeat", stages="new buyer repeat")
+    with pytest.raises(UsageError) as info:
+        m.evaluate(ADA, FactsSpec().empty(), NOW, stage="new")
+    assert str(info.value) == (
+        "these facts do not keep what this machine's conditions read (the window of "
+        "'order_placed' is missing): they were folded with a smaller FactsSpec, or kept for "
+        "an older definition. Fold events with FactsSpec.for_conditions([...]) over every "
+        "condition you evaluate, machine.conditions() included, and rebuild facts kept for "
+        "an older definition from the customer's events"
+    )

@@ -17,7 +17,7 @@ Mermaid (checked against mermaid 11's own parser, see ``tests/mermaid``):
 - a stage name is used as a state id only when it is a plain ASCII identifier and not
   one of Mermaid's words (case-insensitive: ``state``, ``note``, ``click``...) or its own
   ids (``root_start``); other names are declared once as ``state "name" as sN``, with
-  ``N`` chosen so no alias equals another stage's id.
+  ``N`` chosen so no alias equals another stage's id (stage names hold no quotes).
 
 Graphviz DOT: every id and label is a double-quoted string in which ``\\`` and ``"``
 are escaped and control characters become spaces, so it cannot end early; the node
@@ -101,7 +101,7 @@ def mermaid(
     ids = _mermaid_ids([s.name for s in stages])
     lines = ["stateDiagram-v2"]
     lines.extend(
-        f'    state "{mermaid_text(name).replace(chr(34), "#quot;")}" as {alias}'
+        f'    state "{mermaid_text(name)}" as {alias}'  # names hold no quotes
         for name, alias in ids.items()
         if name != alias
     )

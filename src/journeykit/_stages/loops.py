@@ -123,32 +123,37 @@ def _shape(cond: Condition) -> _Shape:
     size = 0
     quantities: set[str] = set()
     stages: set[str] = set()
-    stack: list[Condition] = [cond]
+    # (condition, inside a where= filter): a filter is part of its quantity's key
+    stack: list[tuple[Condition, bool]] = [(cond, False)]
     while stack:
-        c = stack.pop()
+        c, in_filter = stack.pop()
         size += 1
         if isinstance(c, (AllOf, AnyOf)):
-            stack.extend(c.conditions)
+            stack.extend((child, in_filter) for child in c.conditions)
         elif isinstance(c, Not):
-            stack.append(c.condition)
+            stack.append((c.condition, in_filter))
         elif isinstance(c, (Count, Total, Since)):
             quantities.add(f"event:{c.event}")
-            if c.where is not None:  # part of this quantity's key: its size counts
-                stack.append(c.where)
-        elif isinstance(c, Prop):  # inside where=
-            if isinstance(c.value, list):
-                size += len(c.value) // 200
-        elif isinstance(c, FactIs):
-            quantities.update(f"event:{e}" for e in _FACT_EVENTS.get(c.name, (_ANY_QUANTITY,)))
-        elif isinstance(c, Attr):
-            quantities.add(f"attr:{c.path.split('.')[0]}")
+            if c.where is not None:
+                stack.append((c.where, True))
+        elif isinstance(c, (Attr, Prop)) and (in_filter or isinstance(c, Attr)):
+            if isinstance(c, Attr):
+                quantities.add(f"attr:{c.path.split('.')[0]}")
             if isinstance(c.value, list):  # measured: 200 items cost about one node
                 size += len(c.value) // 200
+        elif isinstance(c, FactIs):
+            events = _FACT_EVENTS.get(c.name)
+            if events is None:  # a fact this module does not know
+                quantities.add(_ANY_QUANTITY)
+            else:
+                quantities.update(f"event:{e}" for e in events)
         elif isinstance(c, Consented):
             quantities.add(f"consent:{c.channel.value}")
         elif isinstance(c, InStage):
             stages.update(c.stages)
         elif not isinstance(c, StageFor):  # time in stage is settled: zero in a loop
+            # a kind this module does not know (or prop() outside where=): compare it
+            # with every other condition
             quantities.add(_ANY_QUANTITY)
     return _Shape(size, frozenset(quantities), frozenset(stages))
 
