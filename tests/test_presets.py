@@ -468,3 +468,38 @@ def test_a_churned_never_buyer_comes_back_on_engagement_alone() -> None:
     assert life.stage == "churned"
     life.event(T0 + 400 * DAY, "subscribed", channel="email")  # a new subscription alone
     assert life.stage == "subscriber"
+
+
+def test_long_values_are_quoted_short_in_refusals() -> None:
+    long = "x" * 100
+    with pytest.raises(DefinitionError) as info:
+        lifecycle(
+            loyal_revenue=long,
+            opt_in_channels=long,
+            engagement_events=(long, long),
+        )
+    cut = repr(long)[:59] + "…"
+    assert [p.message for p in info.value.problems] == [
+        f"must be a positive amount such as 1000, or None to ignore value (got {cut})",
+        f"must be a list or tuple of names, such as ({cut},)",
+        f"{cut} is listed twice",
+    ]
+    with pytest.raises(DefinitionError) as info:
+        lifecycle(opt_in_channels=(long,))
+    assert info.value.problems[0].message.startswith(f"unknown channel {cut}; choose from")
+
+
+def test_a_customer_pinned_at_risk_who_orders_for_the_first_time_is_a_first_timer() -> None:
+    # an operator may pin a stage by hand; the way back still names its transition
+    machine = lifecycle()
+    life = Timeline(machine, person())
+    order = Event(id="o1", customer_id="p1", type="order_placed", at=T0 + DAY)
+    facts = life.spec.fold(life.facts, order)
+    [back] = machine.evaluate(life.customer, facts, order.at, stage="at_risk", entered_at=T0)
+    assert (back.to_stage, back.transition) == ("first_time", "at_risk->first_time (ordered again)")
+
+
+def test_without_a_revenue_rule_loyalty_is_described_by_orders_alone() -> None:
+    assert lifecycle(loyal_revenue=None).stage("loyal").description == (
+        "Frequent and recent (4+ orders in 365 days): VIP treatment."
+    )

@@ -374,3 +374,54 @@ def test_a_condition_of_a_kind_the_search_does_not_know_is_compared_with_all() -
     ]
     assert loops._shape(transitions[0].when).quantities == {"*"}
     assert [[i for i, _ in loop] for loop in search(names, transitions).loops] == [[0, 1, 2]]
+
+
+def test_a_long_loop_shows_ten_stages_then_how_many() -> None:
+    names, transitions = ring(13)
+    [problem] = loops.loop_problems("", transitions, search(names, transitions))
+    route = " -> ".join(f"s{i}" for i in range(10))
+    assert f"cycle at one instant: {route} -> … (13 stages) -> s12 -> s0;" in problem.message
+
+
+def test_only_edges_inside_a_component_are_kept_for_the_search() -> None:
+    # a -> b -> c -> b: only b and c can loop; a's edge and the tail d are dropped
+    names = ["a", "b", "c", "d"]
+    transitions = [
+        Transition(source="a", target="b", when=count("p") >= 1),
+        Transition(source="b", target="c", when=count("q") >= 1),
+        Transition(source="c", target="b", when=count("r") >= 1),
+        Transition(source="c", target="d", when=count("s") >= 1),
+    ]
+    layout = Layout(names, set(), transitions)
+    inner = loops._Search(names, transitions, layout.outgoing, 10**6)
+    kept = inner.on_cycles(list(range(4)))
+    assert sorted((inner.edge_t[e]) for e in kept) == [1, 2]
+
+
+def test_edges_no_way_on_can_follow_are_dropped() -> None:
+    # c -> a (x < 1) cannot be followed by a -> b (x >= 1), the only way on from a; then
+    # b -> c has no way on at all; a -> b -> a is left, and is a loop
+    names = ["a", "b", "c"]
+    transitions = [
+        Transition(source="a", target="b", when=count("x") >= 1),
+        Transition(source="b", target="c", when=count("y") >= 1),
+        Transition(source="b", target="a", when=count("z") >= 1),
+        Transition(source="c", target="a", when=count("x") < 1),
+    ]
+    layout = Layout(names, set(), transitions)
+    inner = loops._Search(names, transitions, layout.outgoing, 10**6)
+    assert inner.continued(list(range(4))) == [0, 2]
+    assert inner.continued(inner.on_cycles([0, 2])) == [0, 2]
+    assert search(names, transitions).loops == [[(0, "a"), (2, "b")]]
+
+
+def test_the_edge_bound_is_told_in_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("journeykit._stages.graph.MAX_EDGES", 5)
+    monkeypatch.setattr(checks, "MAX_EDGES", 5)
+    names = [f"s{i}" for i in range(4)]
+    with pytest.raises(DefinitionError) as info:
+        build(names, [Transition(source="*", target=n, when=attr("r") == n) for n in names])
+    assert [p.message for p in info.value.problems] == [
+        "too complex to check: the transitions link more than 5 pairs of stages (a source "
+        "of '*' links every stage); name sources explicitly or split the machine"
+    ]

@@ -840,3 +840,30 @@ def test_facts_refused_say_exactly_what_to_do() -> None:
         "condition you evaluate, machine.conditions() included, and rebuild facts kept for "
         "an older definition from the customer's events"
     )
+
+
+def test_problem_texts_for_sources_and_renames() -> None:
+    with pytest.raises(DefinitionError) as info:
+        StageMachine(
+            initial="new",
+            stages=[Stage(name="new"), Stage(name="buyer", final=True)],
+            transitions=[
+                BUYER,
+                Transition(source=[], target="buyer", when=count("order_placed") >= 2),
+                Transition(source="*", target="new", when=count("order_placed") >= 3),
+            ],
+            renamed={"old": "gone"},
+        )
+    assert [str(p) for p in info.value.problems] == [
+        "transitions[1].source: names no stage, so the transition can never fire; name a "
+        "stage, several, or '*' for every stage",
+        "transitions[2].source: '*' matches no stage here (every other stage is final), so "
+        "the transition can never fire",
+        "renamed.old: unknown stage 'gone'; known stages: 'buyer', 'new'",
+    ]
+    with pytest.raises(DefinitionError) as info:
+        Stage(name="first time")
+    assert info.value.problems[0].message == (
+        "must be a stage name of letters, digits, '_' or '-', such as 'first_time' "
+        "(got 'first time')"
+    )
