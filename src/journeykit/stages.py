@@ -78,6 +78,10 @@ START = "start"
 """The ``transition`` of the :class:`StageChanged` that places a new customer in the
 initial stage."""
 
+# the call forms' markers, bound here: evaluate reads them on every call
+_UNSET = calls.UNSET
+_NOTHING = calls.NOTHING
+
 RENAMED = "renamed"
 """The ``transition`` of a :class:`StageChanged` that maps a retired stage name to its
 replacement (see :attr:`StageMachine.renamed`)."""
@@ -355,9 +359,7 @@ class StageMachine(Definition):
         >>> [(c.from_stage, c.to_stage, c.reason) for c in machine.evaluate(ada, facts, now, stage="prospect")]
         [('prospect', 'buyer', 'orders >= 1')]
         """
-        if (
-            stage is not calls.UNSET and now is not calls.NOTHING and not rest
-        ):  # the usual call, kept short
+        if stage is not _UNSET and now is not _NOTHING and not rest:  # the usual call
             try:
                 compiled = self._compiled
             except AttributeError:
@@ -391,8 +393,8 @@ class StageMachine(Definition):
         stage = ctx.stage
         now = ctx.now
         changes: list[StageChanged] = []
-        if stage is not None and stage in table:
-            current = stage
+        if stage in table:
+            current: str = stage
         else:
             current = self.resolve(stage)
             changes.append(
@@ -414,14 +416,15 @@ class StageMachine(Definition):
             )
             ctx.stage = current
             ctx.stage_entered_at = now
-        visited = [current]
-        limit = compiled.limit
+        visited: list[str] = []  # filled on the first change: most calls make none
         while True:
             for edge in table[current]:
                 if edge.fn(ctx):
                     break
             else:
                 return tuple(changes)
+            if not visited:
+                visited.append(current)
             target = edge.target
             # (validating is faster than pydantic's model_construct for this small model)
             changes.append(
@@ -433,7 +436,7 @@ class StageMachine(Definition):
                     reason=edge.reason,
                 )
             )
-            if target in visited or len(changes) > limit:
+            if target in visited or len(changes) > compiled.limit:
                 path = " -> ".join([*visited, target])
                 raise DefinitionError(
                     [
