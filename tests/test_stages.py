@@ -867,3 +867,13 @@ def test_problem_texts_for_sources_and_renames() -> None:
         "must be a stage name of letters, digits, '_' or '-', such as 'first_time' "
         "(got 'first time')"
     )
+
+
+def test_the_transitions_out_of_a_stage_come_in_the_order_tried() -> None:
+    lapse = Transition(source="*", target="gone", when=since("order_placed") > "30d", priority=5)
+    m = machine(BUYER, REPEAT, lapse, stages="new buyer repeat gone", final="repeat gone")
+    assert m.outgoing("buyer") == (lapse, REPEAT)
+    assert m.outgoing("new") == (lapse, BUYER)
+    assert m.outgoing("gone") == ()
+    with pytest.raises(UsageError, match="'vip' is not in this machine"):
+        m.outgoing("vip")

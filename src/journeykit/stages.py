@@ -254,6 +254,11 @@ class StageMachine(Definition):
                 return s
         raise self._unknown(name)
 
+    def outgoing(self, stage: str) -> tuple[Transition, ...]:
+        """The transitions out of ``stage``, in the order they are tried."""
+        indexes = self._tables().layout.outgoing[self.resolve(stage)]
+        return tuple(self.transitions[i] for i in indexes)
+
     def conditions(self) -> list[Condition]:
         """Every transition condition, for building the facts spec the machine needs."""
         return [t.when for t in self.transitions]
