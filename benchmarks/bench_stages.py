@@ -119,7 +119,7 @@ TRANSITIONS: list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str, ...], 
     (("churned",), "first_time", ("recent", "one_order"), (), 5),
     (("churned",), "repeat", ("recent", "two_orders"), (), 5),
     (("churned",), "lapsed", ("ordered",), ("churn_due",), 0),
-    (("churned",), "subscriber", ("never_ordered", "opted_in"), ("sunset_due",), 0),
+    (("churned",), "subscriber", ("never_ordered", "opted_in", "re_engaged"), (), 0),
     (("churned",), "prospect", ("never_ordered",), ("opted_in",), 0),
 ]
 
@@ -273,7 +273,7 @@ def run_journeykit(machine: StageMachine, spec: FactsSpec, stream: Stream) -> di
         for at, event, customer in steps:
             if event is not None:
                 facts = fold(facts, event)
-            changes = evaluate(stage, entered_at, customer, facts, at)
+            changes = evaluate(customer, facts, at, stage=stage, entered_at=entered_at)
             if changes:
                 stage = changes[-1].to_stage
                 entered_at = changes[-1].at
@@ -306,12 +306,15 @@ class LifecycleModel:
         self.revenue = Decimal(0)
         self.advocacy = 0  # reviews + referrals
         self.last_subscribed: float | None = None
+        self.entered: float | None = None  # when the current stage was entered
         self.last_engaged: float | None = None  # last message opened or clicked
         self.consented = False
         self.seen: set[str] = set()
 
     def observe(self, at: datetime, event: Event | None, customer: Customer) -> None:
         now = self.now = at.timestamp()
+        if self.entered is None:  # placed in the initial stage at the first step
+            self.entered = now
         self.consented = customer.consent.get(EMAIL) is OPTED_IN
         if event is None or event.id in self.seen:
             return
@@ -368,9 +371,18 @@ class LifecycleModel:
     def quiet(self) -> bool:
         return self.last_engaged is None or self.last_engaged < self.now - SUNSET
 
-    def sunset_due(self) -> bool:
+    def subscribed_lately(self) -> bool:
         sub = self.last_subscribed
-        return sub is not None and sub < self.now - SUNSET and self.quiet()
+        return sub is not None and sub >= self.now - SUNSET
+
+    def sunset_due(self) -> bool:
+        # the clock starts on entering the stage, or at the latest subscription if later
+        entered = self.entered
+        in_stage_long = entered is not None and entered < self.now - SUNSET
+        return in_stage_long and not self.subscribed_lately() and self.quiet()
+
+    def re_engaged(self) -> bool:
+        return not self.quiet() or self.subscribed_lately()
 
     def churn_due(self) -> bool:
         last = self.last_order
@@ -412,6 +424,7 @@ def run_transitions(
             for _ in range(limit):
                 if not model.evaluate():  # type: ignore[attr-defined]  # added by Machine
                     break
+                model.entered = model.now
         final[cid] = model.state
     return final
 
@@ -455,6 +468,7 @@ def run_statemachine(
                 chart.send("evaluate")
                 if model.state == before:
                     break
+                model.entered = model.now
         final[cid] = model.state
     return final
 
@@ -474,9 +488,12 @@ def run_floor(stream: Stream) -> dict[str, str]:
         advocated = False
         last_subscribed: float | None = None
         last_engaged = -1e300
+        entered: float | None = None  # when the current stage was entered
         seen: set[str] = set()
         for at, event, customer in steps:
             now = at.timestamp()
+            if entered is None:
+                entered = now
             if event is not None and event.id not in seen:
                 seen.add(event.id)
                 kind = event.type
@@ -494,6 +511,7 @@ def run_floor(stream: Stream) -> dict[str, str]:
             opted_in = customer.consent.get(EMAIL) is OPTED_IN
             # ... so "since > d" needs an order: orders > 0 guards every such test
             quiet = last_engaged < now - SUNSET
+            lately = last_subscribed is not None and last_subscribed >= now - SUNSET
             for _ in range(len(STAGES)):
                 if stage in ("first_time", "repeat", "loyal", "ambassador"):
                     if orders and last_order < now - AT_RISK:
@@ -528,24 +546,23 @@ def run_floor(stream: Stream) -> dict[str, str]:
                             new = stage
                     elif orders:
                         new = stage if churn_due else "lapsed"
+                    elif not opted_in:
+                        new = "prospect"
                     else:
-                        sunset_due = (
-                            last_subscribed is not None and last_subscribed < now - SUNSET and quiet
-                        )
-                        new = "prospect" if not opted_in else stage if sunset_due else "subscriber"
+                        new = "subscriber" if not quiet or lately else stage
                 elif orders:  # prospect or subscriber
                     new = "first_time"
                 elif stage == "prospect":
                     new = "subscriber" if opted_in else stage
                 elif not opted_in:
                     new = "prospect"
-                elif last_subscribed is not None and last_subscribed < now - SUNSET and quiet:
+                elif quiet and entered < now - SUNSET and not lately:
                     new = "churned"
                 else:
                     new = stage
                 if new == stage:
                     break
-                stage = new
+                stage, entered = new, now
         final[cid] = stage
     return final
 
@@ -573,14 +590,14 @@ def history_rows(machine: StageMachine, spec: FactsSpec) -> list[Timing]:
     for n in (10, 1_000, 100_000):
         facts = spec.fold_all(order(i) for i in range(n))
         last = start + (n - 1) * step
-        changes = machine.evaluate(None, None, customer, facts, last)
+        changes = machine.evaluate(customer, facts, last, stage=None)
         stage, entered = changes[-1].to_stage, changes[-1].at
         nxt = order(n)
 
         def one_more(
             f: Facts = facts, s: str = stage, t: datetime = entered, e: Event = nxt
         ) -> object:
-            return machine.evaluate(s, t, customer, spec.fold(f, e), e.at)
+            return machine.evaluate(customer, spec.fold(f, e), e.at, stage=s, entered_at=t)
 
         runs.append((f"fold+evaluate after {n:,} events", one_more))
     return measure_all(runs, repeat=7)

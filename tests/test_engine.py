@@ -470,10 +470,19 @@ def test_an_operator_pins_a_stage_until_an_instant() -> None:
     pinned = e.pin_stage(placed, "churned", START, until=until)
     [change] = [a for a in pinned.actions if a.type == "stage_changed"]
     assert (change.to_stage, change.transition) == ("churned", "manual")
-    assert e.tick(pinned.state, until - timedelta(days=1)).state.stage == "churned"
     assert pinned.wake_at == until
-    later = e.tick(pinned.state, until + timedelta(days=1))
-    assert later.state.stage == "subscriber"  # the rules apply again when the pin ends
+    ordered = e.handle(
+        pinned.state,
+        event(
+            "order_placed",
+            at=START + timedelta(days=1),
+            properties={"value": "10.00", "currency": "SEK"},
+        ),
+    )
+    assert ordered.state.stage == "churned"  # the rules wait for the pin to end
+    later = e.tick(ordered.state, until + timedelta(days=1))
+    assert later.state.stage == "first_time"  # then the order counts at once
+    assert [a.at for a in later.actions if a.type == "stage_changed"] == [until]
 
 
 def test_definitions_are_checked_as_a_whole_with_paths() -> None:

@@ -220,11 +220,11 @@ def assert_settled(e: Engine, decision: Decision) -> None:
     if state.pin is None:
         assert (
             e.lifecycle.evaluate(
-                state.stage,
-                state.stage_entered_at,
                 state.customer,
                 state.facts,
                 at,
+                stage=state.stage,
+                entered_at=state.stage_entered_at,
                 tz=state.customer.timezone or "UTC",
             )
             == ()

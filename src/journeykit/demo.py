@@ -77,7 +77,7 @@ def main() -> None:
                 )
                 facts = spec.fold(facts, event)
             # a host would call this once per event and once a night; the demo does both
-            for change in machine.evaluate(stage, entered, customer, facts, now):
+            for change in machine.evaluate(customer, facts, now, stage=stage, entered_at=entered):
                 stage, entered = change.to_stage, change.at
                 print(
                     f"  day {day:3}: {change.from_stage or '-':>10} -> {change.to_stage:<11}"

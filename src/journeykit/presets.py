@@ -20,9 +20,19 @@ churned        no order and no engagement for a long time: sunset, stop marketin
 Every stage can be left: a new order brings an at-risk, lapsed or churned customer back
 to ``first_time`` or ``repeat`` (and on to ``loyal`` and ``ambassador`` at once if they
 qualify); engagement brings a churned customer back to ``lapsed``; withdrawing consent
-turns a subscriber back into a prospect. The stage reached depends only on the
-customer's facts and consent at ``now``, not on the route taken; the tests check it
-against a direct reading of the rules below over random histories.
+turns a subscriber back into a prospect. The tests check the stage reached against a
+direct reading of the rules below over random histories.
+
+Where consent and subscription time come from:
+
+- **Consent is the customer record's** (``customer.consent``): the host updates the
+  record when it receives ``unsubscribed`` or ``subscribed``. Those events alone change
+  no stage.
+- **A never-buying subscriber's sunset clock** starts when they became a subscriber (the
+  machine moved them into ``subscriber``: at creation for a customer created opted in,
+  else when the record was first evaluated opted in), or at their latest
+  ``subscribed`` event if that is later. Store each stage change's ``at`` as the stage's
+  entry time, as the engine does.
 
 >>> machine = lifecycle()
 >>> machine.initial, machine.stage_names[:4]
@@ -33,10 +43,11 @@ Last order much older (more than 180 days): win-back offers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
-from journeykit._errors import DefinitionError, Problem
+from journeykit._errors import DefinitionError, Problem, quote
 from journeykit.conditions import (
     Condition,
     all_of,
@@ -46,14 +57,16 @@ from journeykit.conditions import (
     fact,
     not_,
     since,
+    stage_for,
 )
-from journeykit.models import Channel
+from journeykit.models import Channel, ChannelName
 from journeykit.stages import Stage, StageMachine, Transition
 from journeykit.time import Duration, DurationLike, describe_duration, parse_duration
 
 __all__ = ["lifecycle"]
 
 _ORDER = "order_placed"
+_T = TypeVar("_T")
 
 
 def lifecycle(
@@ -65,7 +78,7 @@ def lifecycle(
     loyal_orders: int = 4,
     loyal_window: DurationLike = "365d",
     loyal_revenue: Decimal | int | str | None = 1000,
-    opt_in_channels: Sequence[Channel | str] = ("email",),
+    opt_in_channels: Sequence[Channel | ChannelName] = ("email",),
     engagement_events: Sequence[str] = ("message_opened", "message_clicked"),
     subscribe_event: str = "subscribed",
 ) -> StageMachine:
@@ -76,37 +89,86 @@ def lifecycle(
     - ``lapsed_after``: ... and lapsed past this;
     - ``churned_after``: ... and churned past this, if they also show no engagement
       (no ``engagement_events``) within ``sunset_after``;
-    - ``sunset_after``: a subscriber who never bought and shows no engagement for this
-      long after their latest ``subscribe_event`` is churned (sunset). A subscriber
-      with no such event never sunsets: send ``subscribed`` when consent is given;
+    - ``sunset_after``: a subscriber who never bought is churned (sunset) when this long
+      has passed since they subscribed (see the module notes: their entry into
+      ``subscriber``, or their latest ``subscribe_event`` if later) with no engagement
+      within it;
     - ``loyal_orders`` within ``loyal_window``, or a net revenue of ``loyal_revenue``
       (``None`` to ignore value), makes a repeat customer loyal;
     - ``opt_in_channels``: consent on any of these makes a prospect a subscriber.
+
+    Durations must be positive, ``loyal_orders`` at least 2, ``loyal_revenue`` positive
+    and ``opt_in_channels`` not empty; every parameter that is not is reported at once in
+    one :class:`~journeykit.errors.DefinitionError`, each problem named by its parameter.
 
     >>> fast_fashion = lifecycle(at_risk_after="45d", lapsed_after="90d", loyal_orders=6)
     >>> print(fast_fashion.describe("repeat"))
     repeat -> at_risk [priority 10]: time since the last order > 45 days
     repeat -> loyal: orders in the last 365 days >= 6 or revenue >= 1000
     """
-    at_risk = parse_duration(at_risk_after)
-    lapsed = parse_duration(lapsed_after)
-    churned = parse_duration(churned_after)
-    sunset = parse_duration(sunset_after)
-    window = parse_duration(loyal_window)
-    _check_order(at_risk, lapsed, churned, loyal_orders)
+    problems: list[Problem] = []
+    durations = {
+        name: _duration(name, value, problems)
+        for name, value in (
+            ("at_risk_after", at_risk_after),
+            ("lapsed_after", lapsed_after),
+            ("churned_after", churned_after),
+            ("sunset_after", sunset_after),
+            ("loyal_window", loyal_window),
+        )
+    }
+    _check_order(durations, problems)
+    if isinstance(loyal_orders, bool) or not isinstance(loyal_orders, int):
+        problems.append(Problem("loyal_orders", f"must be a whole number (got {loyal_orders!r})"))
+    elif loyal_orders < 2:
+        problems.append(
+            Problem(
+                "loyal_orders", f"must be at least 2, or loyal means repeat (got {loyal_orders})"
+            )
+        )
+    revenue = _revenue(loyal_revenue, problems)
+    channels = _names("opt_in_channels", opt_in_channels, problems, empty_ok=False)
+    opted_in_parts = []
+    for i, channel in enumerate(channels):
+        try:
+            opted_in_parts.append(consented(channel))
+        except ValueError:
+            problems.append(
+                Problem(
+                    f"opt_in_channels[{i}]",
+                    f"unknown channel {quote(repr(channel), 60)}; choose from "
+                    + ", ".join(repr(c.value) for c in Channel),
+                )
+            )
+    engagement = _names("engagement_events", engagement_events, problems, empty_ok=True)
+    if not isinstance(subscribe_event, str) or not subscribe_event.strip():
+        problems.append(
+            Problem(
+                "subscribe_event", f"must be an event type (got {quote(repr(subscribe_event), 60)})"
+            )
+        )
+    if problems:
+        raise DefinitionError(problems)
+    checked = {name: d for name, d in durations.items() if d is not None}  # every one
+    at_risk, lapsed, churned = (
+        checked[n] for n in ("at_risk_after", "lapsed_after", "churned_after")
+    )
+    sunset, window = checked["sunset_after"], checked["loyal_window"]
 
     ordered = count(_ORDER) >= 1
     never_ordered = count(_ORDER) == 0
     one_order = count(_ORDER) == 1
     two_orders = count(_ORDER) >= 2
-    opted_in = any_of(*(consented(c) for c in opt_in_channels))
+    opted_in = any_of(*opted_in_parts)
     recent = since(_ORDER) <= at_risk
     loyal: Condition = count(_ORDER, within=window) >= loyal_orders
-    if loyal_revenue is not None:
-        loyal = loyal | (fact("revenue") >= Decimal(str(loyal_revenue)))
+    if revenue is not None:
+        loyal = loyal | (fact("revenue") >= revenue)
     advocated = (count("review_submitted") >= 1) | (count("referral_made") >= 1)
-    quiet = all_of(*(count(e, within=sunset) == 0 for e in engagement_events))
-    sunset_due = (since(subscribe_event) > sunset) & quiet
+    quiet = all_of(*(count(e, within=sunset) == 0 for e in engagement))
+    engaged = any_of(*(count(e, within=sunset) >= 1 for e in engagement))
+    subscribed_lately = since(subscribe_event) <= sunset
+    sunset_due = quiet & (stage_for() > sunset) & not_(subscribed_lately)
     churn_due = (since(_ORDER) > churned) & quiet
 
     def back_to_customer(source: str) -> list[Transition]:
@@ -129,7 +191,7 @@ def lifecycle(
         ]
 
     customer_stages = ("first_time", "repeat", "loyal", "ambassador")
-    value_clause = "" if loyal_revenue is None else f", or net revenue of {loyal_revenue}+"
+    value_clause = "" if revenue is None else f", or net revenue of {revenue}+"
     transitions = [
         # never bought: consent decides, and long silence sunsets
         Transition(
@@ -162,7 +224,7 @@ def lifecycle(
         Transition(
             source="churned",
             target="subscriber",
-            when=never_ordered & opted_in & not_(sunset_due),
+            when=never_ordered & opted_in & (engaged | subscribed_lately),
             id="churned->subscriber (re-engaged)",
         ),
         Transition(source="churned", target="prospect", when=never_ordered & not_(opted_in)),
@@ -211,23 +273,76 @@ def lifecycle(
     return StageMachine(initial="prospect", stages=stages, transitions=transitions)
 
 
-def _check_order(at_risk: Duration, lapsed: Duration, churned: Duration, loyal_orders: int) -> None:
-    problems: list[Problem] = []
-    if not at_risk.min_seconds() > 0:
-        problems.append(Problem("at_risk_after", f"must be a positive duration (got {at_risk})"))
-    if not lapsed.min_seconds() > at_risk.max_seconds():
+def _duration(name: str, value: DurationLike, problems: list[Problem]) -> Duration | None:
+    try:
+        duration = parse_duration(value)
+    except ValueError as err:
+        problems.append(Problem(name, f"must be a duration such as '90d' ({quote(str(err), 120)})"))
+        return None
+    if not duration.min_seconds() > 0:
         problems.append(
-            Problem("lapsed_after", f"must be longer than at_risk_after={at_risk} (got {lapsed})")
+            Problem(name, f"must be a positive duration such as '90d' (got {duration})")
         )
-    if not churned.min_seconds() > lapsed.max_seconds():
-        problems.append(
-            Problem("churned_after", f"must be longer than lapsed_after={lapsed} (got {churned})")
-        )
-    if loyal_orders < 2:
+        return None
+    return duration
+
+
+def _check_order(durations: Mapping[str, Duration | None], problems: list[Problem]) -> None:
+    """Each stage of decline comes after the one before it."""
+    for earlier, later in (("at_risk_after", "lapsed_after"), ("lapsed_after", "churned_after")):
+        a, b = durations[earlier], durations[later]
+        if a is not None and b is not None and not b.min_seconds() > a.max_seconds():
+            problems.append(Problem(later, f"must be longer than {earlier}={a} (got {b})"))
+
+
+def _revenue(value: Decimal | int | str | None, problems: list[Problem]) -> Decimal | None:
+    if value is None:
+        return None
+    amount: Decimal | None = None
+    if not isinstance(value, bool) and isinstance(value, (Decimal, int, str)):
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            amount = None
+    if amount is None or not amount.is_finite() or not amount > 0:
         problems.append(
             Problem(
-                "loyal_orders", f"must be at least 2, or loyal means repeat (got {loyal_orders})"
+                "loyal_revenue",
+                "must be a positive amount such as 1000, or None to ignore value "
+                f"(got {quote(repr(value), 60)})",
             )
         )
-    if problems:
-        raise DefinitionError(problems)
+        return None
+    return amount
+
+
+def _names(
+    parameter: str, value: Sequence[_T], problems: list[Problem], *, empty_ok: bool
+) -> tuple[_T, ...]:
+    """A parameter that lists names: not a bare string (it would read as its letters),
+    not empty unless allowed, and no blank or repeated entry."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        problems.append(
+            Problem(
+                parameter,
+                f"must be a list or tuple of names, such as ({quote(repr(value), 60)},)",
+            )
+        )
+        return ()
+    items = tuple(value)
+    if not items and not empty_ok:
+        problems.append(
+            Problem(
+                parameter, "must name at least one; with none the transition would read 'never'"
+            )
+        )
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            problems.append(
+                Problem(f"{parameter}[{i}]", f"must be a name (got {quote(repr(item), 60)})")
+            )
+        elif item in items[:i]:
+            problems.append(
+                Problem(f"{parameter}[{i}]", f"{quote(repr(item), 60)} is listed twice")
+            )
+    return items

@@ -15,11 +15,17 @@ transition is enabled. Every change is a :class:`StageChanged` record saying whi
 transition fired and why, in the condition's own words.
 
 Rule 3: a machine is checked as a whole when it is built, and every problem is reported
-at once with its path: unknown or duplicate stages, stages nothing reaches, stages with
-no way out that are not marked ``final``, transitions a higher-priority twin always
-beats, and loops that can run at one instant (found by :mod:`journeykit._satisfy`). A
-loop the static check cannot prove is still stopped at run time: a cascade that comes
-back to a stage it left at the same instant raises :class:`DefinitionError`, never hangs.
+at once with its path: unknown or duplicate stages and transition ids, stages nothing
+reaches, stages with no way out that are not marked ``final``, transitions that can never
+fire, and loops that can run at one instant (:mod:`journeykit._stages.loops`). The loop
+check's "no loop" is certain; a machine too large or too tangled to check within a
+bounded amount of work is refused as too complex, never accepted unchecked. A bounce the
+static check cannot see (one that needs time in a stage) is stopped at run time: a
+cascade that comes back to a stage it left at the same instant raises
+:class:`DefinitionError`, never hangs.
+
+The private package :mod:`journeykit._stages` holds the checks, the loop search and the
+diagrams; this module holds the models and evaluation.
 
 >>> from journeykit.conditions import count
 >>> machine = StageMachine(
@@ -40,20 +46,21 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, overload
 
-from pydantic import AfterValidator, Field, PrivateAttr, field_validator
+from pydantic import AfterValidator, Field, StringConstraints
 
 from journeykit._base import Definition, FrozenModel, Items, frozen_mapping
 from journeykit._errors import DefinitionError, Problem, UsageError
-from journeykit._satisfy import can_hold_together
-from journeykit.conditions import AllOf, Condition, EvalContext, Evaluator, condition_problems
+from journeykit._stages import calls, diagrams
+from journeykit._stages.checks import known_listing, machine_problems, named
+from journeykit._stages.compiled import Compiled
+from journeykit._stages.graph import ANY, Layout
+from journeykit.conditions import Condition, EvalContext
 from journeykit.facts import Facts
-from journeykit.models import AwareDatetime, Customer
+from journeykit.models import MAX_ID_LENGTH, AwareDatetime, Customer, Identifier
 
 __all__ = [
     "Stage",
@@ -61,17 +68,19 @@ __all__ = [
     "StageMachine",
     "StageChanged",
     "TransitionCheck",
+    "StageName",
     "ANY",
     "START",
     "RENAMED",
 ]
 
-ANY = "*"
-"""A transition ``source`` meaning every stage except the target and final stages."""
-
 START = "start"
 """The ``transition`` of the :class:`StageChanged` that places a new customer in the
 initial stage."""
+
+# the call forms' markers, bound here: evaluate reads them on every call
+_UNSET = calls.UNSET
+_NOTHING = calls.NOTHING
 
 RENAMED = "renamed"
 """The ``transition`` of a :class:`StageChanged` that maps a retired stage name to its
@@ -79,12 +88,30 @@ replacement (see :attr:`StageMachine.renamed`)."""
 
 
 def _check_name(value: str) -> str:
-    if not value or not value.replace("_", "a").replace("-", "a").isalnum() or value == ANY:
+    if not value or not value.replace("_", "a").replace("-", "a").isalnum():
         raise ValueError(
-            f"must be a stage name of letters, digits, '_' or '-', such as 'first_time' "
-            f"(got {value!r})"
+            "must be a stage name of letters, digits, '_' or '-', such as 'first_time' "
+            f"(got {named(value)})"
         )
     return value
+
+
+def _check_text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "must be valid Unicode text (it holds a lone surrogate, which JSON cannot store)"
+        ) from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_check_text)]
+"""Free text in a definition: any Unicode text that JSON can store."""
+
+StageName = Annotated[str, StringConstraints(max_length=MAX_ID_LENGTH), AfterValidator(_check_name)]
+"""A stage name: letters, digits, ``_`` and ``-``, at most
+:data:`~journeykit.models.MAX_ID_LENGTH` characters (no spaces, dots or ``*``)."""
 
 
 class Stage(Definition):
@@ -94,11 +121,9 @@ class Stage(Definition):
     outgoing transition is a definition error, because customers would be stuck there.
     """
 
-    name: str
-    description: str = ""
+    name: StageName
+    description: Text = ""
     final: bool = False
-
-    _name = field_validator("name")(classmethod(lambda cls, v: _check_name(v)))
 
 
 class Transition(Definition):
@@ -106,15 +131,15 @@ class Transition(Definition):
 
     ``source`` is a stage name, a list of them, or ``"*"`` (every stage but the target
     and final stages). Higher ``priority`` is tried first; equal priorities go in
-    declaration order. ``id`` names the transition in history and explanations; it
-    defaults to ``"source->target"``.
+    declaration order. ``id`` names the transition in history and explanations (unique
+    within a machine); it defaults to ``"source->target"``.
     """
 
     source: str | Items[str]
     target: str
     when: Condition
     priority: int = 0
-    id: str | None = None
+    id: Annotated[Identifier, AfterValidator(_check_text)] | None = None
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -178,6 +203,12 @@ class StageMachine(Definition):
       - stages[1]: stage 'buyer' has no way out; add a transition from it or mark it final=True
     """
 
+    # what evaluation reads, built once per machine (after the checks pass, or on first
+    # use by a machine that arrived another way: nested in a larger definition, unpickled)
+    __slots__ = ("_compiled",)
+    if TYPE_CHECKING:
+        _compiled: Compiled
+
     initial: str
     stages: Items[Stage] = Field(min_length=1)
     transitions: Items[Transition] = ()
@@ -187,25 +218,29 @@ class StageMachine(Definition):
     max_cascade: int | None = Field(default=None, ge=1)
     """Most changes one evaluation may make (default: the number of stages)."""
 
-    # compiled once; one private attribute, because pydantic's private lookups are slow
-    _compiled: _Compiled | None = PrivateAttr(default=None)
+    def _after_validation(self) -> None:
+        layout = self._layout()
+        problems = self._problems("", layout)
+        if problems:
+            raise DefinitionError(problems)
+        object.__setattr__(self, "_compiled", Compiled(self.transitions, layout, self._limit()))
 
-    def model_post_init(self, context: Any, /) -> None:
-        names = [s.name for s in self.stages]
+    def _tables(self) -> Compiled:
+        try:
+            return self._compiled
+        except AttributeError:
+            compiled = Compiled(self.transitions, self._layout(), self._limit())
+            object.__setattr__(self, "_compiled", compiled)
+            return compiled
+
+    def _limit(self) -> int:
+        return self.max_cascade or len(self.stages)
+
+    def _layout(self) -> Layout:
         finals = {s.name for s in self.stages if s.final}
-        table: dict[str, list[tuple[int, int, Transition]]] = {n: [] for n in names}
-        for index, t in enumerate(self.transitions):
-            for source in _expand(t, names, finals):
-                if source in table:
-                    table[source].append((-t.priority, index, t))
-        compiled: dict[str, tuple[_Edge, ...]] = {}
-        edges: dict[int, _Edge] = {}
-        for name, entries in table.items():
-            entries.sort(key=lambda e: (e[0], e[1]))
-            compiled[name] = tuple(edges.setdefault(index, _Edge(t)) for _, index, t in entries)
-        self._compiled = _Compiled(compiled, self.max_cascade or len(self.stages))
+        return Layout(self.stage_names, finals, self.transitions)
 
-    # --- evaluation -----------------------------------------------------------------
+    # --- names ----------------------------------------------------------------------
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -221,7 +256,8 @@ class StageMachine(Definition):
 
     def outgoing(self, stage: str) -> tuple[Transition, ...]:
         """The transitions out of ``stage``, in the order they are tried."""
-        return tuple(e.transition for e in self._tables().table[self.resolve(stage)])
+        indexes = self._tables().layout.outgoing[self.resolve(stage)]
+        return tuple(self.transitions[i] for i in indexes)
 
     def conditions(self) -> list[Condition]:
         """Every transition condition, for building the facts spec the machine needs."""
@@ -239,6 +275,32 @@ class StageMachine(Definition):
             return replacement
         raise self._unknown(stage)
 
+    def _unknown(self, name: str) -> UsageError:
+        return UsageError(
+            f"stage {named(name)} is not in this machine (stages: "
+            f"{known_listing(self.stage_names)}); if a new version retired it, map it to its "
+            f"replacement with StageMachine(renamed={{{named(name)}: 'new_stage'}}, ...)"
+        )
+
+    # --- evaluation -----------------------------------------------------------------
+
+    @overload
+    def evaluate(self, context: EvalContext, /) -> tuple[StageChanged, ...]: ...
+
+    @overload
+    def evaluate(
+        self,
+        customer: Customer,
+        facts: Facts,
+        now: datetime,
+        /,
+        *,
+        stage: str | None,
+        entered_at: datetime | None = None,
+        tz: str | None = None,
+    ) -> tuple[StageChanged, ...]: ...
+
+    @overload
     def evaluate(
         self,
         stage: str | None,
@@ -246,20 +308,48 @@ class StageMachine(Definition):
         customer: Customer,
         facts: Facts,
         now: datetime,
+        /,
         *,
+        tz: str | None = None,
+    ) -> tuple[StageChanged, ...]: ...
+
+    def evaluate(
+        self,
+        first: Any,
+        facts: Any = calls.NOTHING,
+        now: Any = calls.NOTHING,
+        /,
+        *rest: Any,
+        stage: str | None = calls.UNSET,
+        entered_at: datetime | None = None,
         tz: str | None = None,
     ) -> tuple[StageChanged, ...]:
         """The stage changes due now, in order (usually none or one).
 
-        ``stage`` is the customer's current stage (``None`` for a customer not placed
-        yet: they are placed in ``initial`` with a ``"start"`` change, then evaluated),
+        Call it as ``evaluate(customer, facts, now, stage=..., entered_at=...)``:
+        ``stage`` is the customer's current stage (``None`` for a customer not placed yet:
+        they are placed in ``initial`` with a ``"start"`` change, then evaluated),
         ``entered_at`` when they entered it. A stage renamed in this version of the
         machine first moves to its replacement with a ``"renamed"`` change.
+
+        Or pass an :class:`~journeykit.conditions.EvalContext` built once for several
+        evaluations at one instant (the engine evaluates stage and journey conditions
+        against the same facts and ``now``): ``evaluate(context)`` reads the stage and
+        its entry time from ``context.stage`` and ``context.stage_entered_at`` and leaves
+        the context as it was.
+
+        ``facts`` must keep what the machine's conditions read (fold events with
+        ``FactsSpec.for_conditions(...)`` over every condition the host evaluates,
+        ``machine.conditions()`` included); facts from a smaller spec are refused with a
+        :class:`UsageError` before anything is evaluated.
+
+        The earlier form ``evaluate(stage, entered_at, customer, facts, now)`` still works
+        and warns (``DeprecationWarning``).
 
         >>> from datetime import datetime, timezone
         >>> from journeykit.conditions import count
         >>> from journeykit.facts import FactsSpec
-        >>> from journeykit.models import Customer, Event
+        >>> from journeykit.models import Event
         >>> machine = StageMachine(
         ...     initial="prospect",
         ...     stages=[Stage(name="prospect"), Stage(name="buyer", final=True)],
@@ -269,15 +359,49 @@ class StageMachine(Definition):
         ... )
         >>> now = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
         >>> ada = Customer(id="c1", created_at=now)
-        >>> facts = FactsSpec().fold_all([Event(id="o1", customer_id="c1", type="order_placed", at=now)])
-        >>> [(c.from_stage, c.to_stage, c.reason) for c in machine.evaluate("prospect", None, ada, facts, now)]
+        >>> spec = FactsSpec.for_conditions(machine.conditions())
+        >>> facts = spec.fold_all([Event(id="o1", customer_id="c1", type="order_placed", at=now)])
+        >>> [(c.from_stage, c.to_stage, c.reason) for c in machine.evaluate(ada, facts, now, stage="prospect")]
         [('prospect', 'buyer', 'orders >= 1')]
         """
-        changes: list[StageChanged] = []
+        if stage is not _UNSET and now is not _NOTHING and not rest:  # the usual call
+            try:
+                compiled = self._compiled
+            except AttributeError:
+                compiled = self._tables()
+            if facts is not compiled.checked:
+                if not compiled.covers(facts):
+                    raise compiled.not_covered(facts)
+                compiled.checked = facts
+            ctx = EvalContext(first, facts, now, stage=stage, stage_entered_at=entered_at, tz=tz)
+            return self._cascade(ctx, compiled)
+        args = calls.given(first, facts, now, rest)
+        made = calls.context_for("evaluate", args, stage, entered_at, tz, self._check_facts)
+        if made is not None:
+            return self._cascade(made, self._tables())
+        ctx = args[0]
+        saved = ctx.stage, ctx.stage_entered_at
+        try:
+            return self._cascade(ctx, self._tables())
+        finally:
+            ctx.stage, ctx.stage_entered_at = saved
+
+    def _check_facts(self, facts: Facts) -> None:
         compiled = self._tables()
+        if facts is not compiled.checked:
+            if not compiled.covers(facts):
+                raise compiled.not_covered(facts)
+            compiled.checked = facts
+
+    def _cascade(self, ctx: EvalContext, compiled: Compiled) -> tuple[StageChanged, ...]:
         table = compiled.table
-        current = stage if stage in table else self.resolve(stage)
-        if stage is None:
+        stage = ctx.stage
+        now = ctx.now
+        changes: list[StageChanged] = []
+        if stage in table:
+            current: str = stage
+        else:
+            current = self.resolve(stage)
             changes.append(
                 StageChanged(
                     from_stage=None,
@@ -286,11 +410,8 @@ class StageMachine(Definition):
                     transition=START,
                     reason=f"a new customer starts in {current!r}",
                 )
-            )
-            entered_at = now
-        elif current != stage:
-            changes.append(
-                StageChanged(
+                if stage is None
+                else StageChanged(
                     from_stage=stage,
                     to_stage=current,
                     at=now,
@@ -298,16 +419,17 @@ class StageMachine(Definition):
                     reason=f"stage {stage!r} was renamed to {current!r}",
                 )
             )
-            entered_at = now
-        ctx = EvalContext(customer, facts, now, stage=current, stage_entered_at=entered_at, tz=tz)
-        visited = [current]
-        limit = compiled.limit
+            ctx.stage = current
+            ctx.stage_entered_at = now
+        visited: list[str] = []  # filled on the first change: most calls make none
         while True:
             for edge in table[current]:
                 if edge.fn(ctx):
                     break
             else:
                 return tuple(changes)
+            if not visited:
+                visited.append(current)
             target = edge.target
             # (validating is faster than pydantic's model_construct for this small model)
             changes.append(
@@ -319,14 +441,15 @@ class StageMachine(Definition):
                     reason=edge.reason,
                 )
             )
-            if target in visited or len(changes) > limit:
+            if target in visited or len(changes) > compiled.limit:
                 path = " -> ".join([*visited, target])
                 raise DefinitionError(
                     [
                         Problem(
                             "transitions",
-                            f"stages cycle at one instant for customer {customer.id!r}: {path}; "
-                            "make the conditions of these transitions exclusive",
+                            f"stages cycle at one instant for customer "
+                            f"{named(ctx.customer.id)}: {path}; make the conditions of these "
+                            "transitions exclusive",
                         )
                     ]
                 )
@@ -335,6 +458,23 @@ class StageMachine(Definition):
             ctx.stage = target
             ctx.stage_entered_at = now
 
+    @overload
+    def explain(self, context: EvalContext, /) -> tuple[TransitionCheck, ...]: ...
+
+    @overload
+    def explain(
+        self,
+        customer: Customer,
+        facts: Facts,
+        now: datetime,
+        /,
+        *,
+        stage: str | None,
+        entered_at: datetime | None = None,
+        tz: str | None = None,
+    ) -> tuple[TransitionCheck, ...]: ...
+
+    @overload
     def explain(
         self,
         stage: str | None,
@@ -342,25 +482,48 @@ class StageMachine(Definition):
         customer: Customer,
         facts: Facts,
         now: datetime,
+        /,
         *,
+        tz: str | None = None,
+    ) -> tuple[TransitionCheck, ...]: ...
+
+    def explain(
+        self,
+        first: Any,
+        facts: Any = calls.NOTHING,
+        now: Any = calls.NOTHING,
+        /,
+        *rest: Any,
+        stage: str | None = calls.UNSET,
+        entered_at: datetime | None = None,
         tz: str | None = None,
     ) -> tuple[TransitionCheck, ...]:
         """Every transition out of the current stage, in the order tried, with its outcome.
 
-        Answers "why is (or isn't) this customer moving?" without moving them.
+        Answers "why is (or isn't) this customer moving?" without moving them. Called
+        like :meth:`evaluate`; a customer not placed yet (``stage=None``) is explained
+        from the initial stage.
         """
-        current = self.resolve(stage)
-        ctx = EvalContext(customer, facts, now, stage=current, stage_entered_at=entered_at, tz=tz)
-        return tuple(
-            TransitionCheck(
-                transition=t.name,
-                target=t.target,
-                priority=t.priority,
-                enabled=fn(ctx),
-                condition=str(t.when),
+        args = calls.given(first, facts, now, rest)
+        ctx = calls.context_for("explain", args, stage, entered_at, tz, self._check_facts)
+        if ctx is None:
+            ctx = args[0]
+        current = self.resolve(ctx.stage)
+        saved = ctx.stage
+        ctx.stage = current
+        try:
+            return tuple(
+                TransitionCheck(
+                    transition=e.name,
+                    target=e.target,
+                    priority=e.transition.priority,
+                    enabled=e.fn(ctx),
+                    condition=e.reason,
+                )
+                for e in self._tables().table[current]
             )
-            for t, fn in ((e.transition, e.fn) for e in self._tables().table[current])
-        )
+        finally:
+            ctx.stage = saved
 
     # --- drawing --------------------------------------------------------------------
 
@@ -377,327 +540,34 @@ class StageMachine(Definition):
         new -> buyer: orders >= 1
         """
         names = self.stage_names if stage is None else (self.resolve(stage),)
+        table = self._tables().table
         lines = []
         for name in names:
-            for t in (e.transition for e in self._tables().table[name]):
-                rank = f" [priority {t.priority}]" if t.priority else ""
-                lines.append(f"{name} -> {t.target}{rank}: {t.when}")
+            for edge in table[name]:
+                rank = f" [priority {edge.transition.priority}]" if edge.transition.priority else ""
+                lines.append(f"{name} -> {edge.target}{rank}: {edge.reason}")
         return "\n".join(lines)
 
     def to_mermaid(self) -> str:
-        """A Mermaid ``stateDiagram-v2`` of the machine, labels in the conditions' words."""
-        ids = {
-            s.name: s.name
-            if _MERMAID_ID.match(s.name) and s.name not in _MERMAID_WORDS
-            else f"s{i}"
-            for i, s in enumerate(self.stages)
-        }
-        lines = ["stateDiagram-v2"]
-        # names Mermaid cannot take as ids (dashes, keywords) are declared under an alias
-        lines.extend(
-            f'    state "{_mermaid_text(name)}" as {alias}'
-            for name, alias in ids.items()
-            if name != alias
-        )
-        lines.append(f"    [*] --> {ids[self.initial]}")
-        for s in self.stages:
-            if s.description:
-                lines.append(f"    {ids[s.name]} : {_mermaid_text(s.description)}")
-        for t, source in self._edges():
-            lines.append(f"    {ids[source]} --> {ids[t.target]} : {_mermaid_text(str(t.when))}")
-        lines.extend(f"    {ids[s.name]} --> [*]" for s in self.stages if s.final)
-        return "\n".join(lines)
+        """A Mermaid ``stateDiagram-v2`` of the machine, labels in the conditions' words.
+
+        Every name and label is escaped, so no description or condition can end a line
+        of the diagram or add a statement to it."""
+        order = diagrams.drawing_order(self.transitions, self._tables().layout.sources)
+        return diagrams.mermaid(self.initial, self.stages, order)
 
     def to_dot(self) -> str:
         """A Graphviz DOT digraph of the machine, labels in the conditions' words."""
-        lines = [
-            "digraph lifecycle {",
-            "    rankdir=LR;",
-            '    node [shape=box, style=rounded, fontname="Helvetica"];',
-            '    edge [fontname="Helvetica", fontsize=10];',
-            '    "__start__" [shape=point, label=""];',
-            f'    "__start__" -> {_dot_id(self.initial)};',
-        ]
-        for s in self.stages:
-            attrs = [f"label={_dot_string(s.name)}"]
-            if s.description:
-                attrs.append(f"tooltip={_dot_string(s.description)}")
-            if s.final:
-                attrs.append("peripheries=2")
-            lines.append(f"    {_dot_id(s.name)} [{', '.join(attrs)}];")
-        for t, source in self._edges():
-            label = str(t.when) if t.priority == 0 else f"[{t.priority}] {t.when}"
-            lines.append(
-                f"    {_dot_id(source)} -> {_dot_id(t.target)} [label={_dot_string(label)}];"
-            )
-        lines.append("}")
-        return "\n".join(lines)
-
-    def _edges(self) -> Iterator[tuple[Transition, str]]:
-        names = self.stage_names
-        finals = {s.name for s in self.stages if s.final}
-        for t in self.transitions:
-            for source in _expand(t, names, finals):
-                yield t, source
-
-    def _tables(self) -> _Compiled:
-        # read the private slot directly: pydantic's __getattr__ for private attributes
-        # costs more than the rest of a typical evaluation
-        compiled: _Compiled | None = self.__pydantic_private__["_compiled"]  # type: ignore[index]  # always a dict once constructed
-        assert compiled is not None  # set by model_post_init on every construction path
-        return compiled
-
-    def _unknown(self, name: str) -> UsageError:
-        known = ", ".join(repr(n) for n in self.stage_names)
-        return UsageError(
-            f"stage {name!r} is not in this machine (stages: {known}); if a new version "
-            f"retired it, map it to its replacement with StageMachine(renamed={{{name!r}: "
-            "'new_stage'}, ...)"
-        )
+        order = diagrams.drawing_order(self.transitions, self._tables().layout.sources)
+        return diagrams.dot(self.initial, self.stages, order)
 
     # --- validation -----------------------------------------------------------------
 
     def problems(self, path: str = "") -> list[Problem]:
         """Every problem with this machine, each with its path (empty when it is sound)."""
-        at = f"{path}." if path else ""
-        problems: list[Problem] = []
-        names = [s.name for s in self.stages]
-        known = set(names)
-        listing = ", ".join(repr(n) for n in sorted(known))
-        seen: dict[str, int] = {}
-        for i, s in enumerate(self.stages):
-            if s.name in seen:
-                problems.append(
-                    Problem(
-                        f"{at}stages[{i}].name",
-                        f"duplicate stage {s.name!r} (first at stages[{seen[s.name]}])",
-                    )
-                )
-            seen.setdefault(s.name, i)
-        if self.initial not in known:
-            problems.append(
-                Problem(f"{at}initial", f"unknown stage {self.initial!r}; known stages: {listing}")
-            )
-        for i, t in enumerate(self.transitions):
-            where = f"{at}transitions[{i}]"
-            for src in t.sources:
-                if src != ANY and src not in known:
-                    problems.append(
-                        Problem(
-                            f"{where}.source", f"unknown stage {src!r}; known stages: {listing}"
-                        )
-                    )
-            if t.target not in known:
-                problems.append(
-                    Problem(
-                        f"{where}.target", f"unknown stage {t.target!r}; known stages: {listing}"
-                    )
-                )
-            if t.target in t.sources:
-                problems.append(
-                    Problem(
-                        where,
-                        f"transition from {t.target!r} to itself; a stage cannot move to itself",
-                    )
-                )
-            problems.extend(condition_problems(t.when, f"{where}.when"))
-        for old, new in self.renamed.items():
-            if old in known:
-                problems.append(
-                    Problem(
-                        f"{at}renamed.{old}",
-                        f"{old!r} is a current stage and cannot also be renamed",
-                    )
-                )
-            if new not in known:
-                problems.append(
-                    Problem(f"{at}renamed.{old}", f"unknown stage {new!r}; known stages: {listing}")
-                )
-        if self.initial in known:
-            problems.extend(self._graph_problems(at))
-        return problems
+        return self._problems(f"{path}." if path else "", self._layout())
 
-    def _graph_problems(self, at: str) -> Iterator[Problem]:
-        names = self.stage_names
-        finals = {s.name for s in self.stages if s.final}
-        outgoing: dict[str, list[tuple[int, Transition]]] = {n: [] for n in names}
-        for index, t in enumerate(self.transitions):
-            if t.target not in outgoing:
-                continue  # reported as an unknown stage
-            for source in _expand(t, names, finals):
-                if source in outgoing and source != t.target:
-                    outgoing[source].append((index, t))
-        reachable = {self.initial}
-        frontier = [self.initial]
-        while frontier:
-            stage = frontier.pop()
-            for _, t in outgoing[stage]:
-                if t.target not in reachable:
-                    reachable.add(t.target)
-                    frontier.append(t.target)
-        for i, s in enumerate(self.stages):
-            if s.name not in reachable:
-                yield Problem(
-                    f"{at}stages[{i}]",
-                    f"stage {s.name!r} cannot be reached from the initial stage {self.initial!r}; "
-                    "add a transition into it or remove it",
-                )
-            if s.final and outgoing[s.name]:
-                first = outgoing[s.name][0][0]
-                yield Problem(
-                    f"{at}transitions[{first}]",
-                    f"stage {s.name!r} is final but has a transition out; drop final=True or the transition",
-                )
-            if not s.final and not outgoing[s.name]:
-                yield Problem(
-                    f"{at}stages[{i}]",
-                    f"stage {s.name!r} has no way out; add a transition from it or mark it final=True",
-                )
-        yield from self._shadowed(at, outgoing)
-        yield from self._cycles(at, outgoing)
-
-    def _shadowed(
-        self, at: str, outgoing: Mapping[str, list[tuple[int, Transition]]]
-    ) -> Iterator[Problem]:
-        reported: set[int] = set()
-        for source, entries in outgoing.items():
-            ordered = sorted(entries, key=lambda e: (-e[1].priority, e[0]))
-            for k, (index, t) in enumerate(ordered):
-                for earlier_index, earlier in ordered[:k]:
-                    if index not in reported and (earlier.when == t.when or _always(earlier.when)):
-                        reported.add(index)
-                        yield Problem(
-                            f"{at}transitions[{index}]",
-                            f"can never fire from {source!r}: transitions[{earlier_index}] "
-                            f"({earlier.name}) is tried first with "
-                            + (
-                                "a condition that always holds"
-                                if _always(earlier.when)
-                                else "the same condition"
-                            ),
-                        )
-
-    def _cycles(
-        self, at: str, outgoing: Mapping[str, list[tuple[int, Transition]]]
-    ) -> Iterator[Problem]:
-        """Loops whose conditions can all hold at one instant, found by depth-first search.
-
-        Paths whose conditions already exclude each other are not followed, which keeps real
-        machines cheap; a budget of _PATH_BUDGET (5,000) steps bounds pathological ones (densely
-        connected machines with compatible conditions), past which loops are left to the
-        run-time guard in :meth:`evaluate`.
-        """
-        found: list[list[tuple[int, Transition, str]]] = []
-        seen_loops: set[frozenset[int]] = set()
-        budget = [_PATH_BUDGET]
-
-        def walk(start: str, stage: str, path: list[tuple[int, Transition, str]]) -> None:
-            budget[0] -= 1
-            if budget[0] < 0:
-                return
-            for index, t in outgoing[stage]:
-                step = (index, t, stage)
-                if t.target == start:
-                    loop = [*path, step]
-                    key = frozenset(i for i, _, _ in loop)
-                    if key not in seen_loops and can_hold_together(
-                        (tr.when, src) for _, tr, src in loop
-                    ):
-                        seen_loops.add(key)
-                        found.append(loop)
-                elif (
-                    # only loops whose smallest stage name is `start`, so each is found once
-                    t.target > start
-                    and all(t.target != src for _, _, src in path)
-                    and can_hold_together((tr.when, src) for _, tr, src in [*path, step])
-                ):
-                    walk(start, t.target, [*path, step])
-
-        for name in sorted(outgoing):
-            walk(name, name, [])
-        for loop in found:
-            stages = " -> ".join([*(src for _, _, src in loop), loop[0][2]])
-            first = min(i for i, _, _ in loop)
-            yield Problem(
-                f"{at}transitions[{first}]",
-                f"stages can cycle at one instant: {stages}; the conditions "
-                + "; ".join(f"({tr.when})" for _, tr, _ in loop)
-                + " can all hold together. Make one of them exclude another on the same "
-                "quantity (e.g. since(x) > '90d' against since(x) <= '90d')",
-            )
-
-
-_PATH_BUDGET = 5_000
-
-
-class _Compiled:
-    """What evaluation reads: per stage, its outgoing edges in the order they are tried."""
-
-    __slots__ = ("limit", "table")
-
-    def __init__(self, table: dict[str, tuple[_Edge, ...]], limit: int) -> None:
-        self.table = table
-        self.limit = limit
-
-
-class _Edge:
-    """A transition compiled for evaluation: its condition as a closure, its words cached."""
-
-    __slots__ = ("fn", "name", "reason", "target", "transition")
-
-    def __init__(self, transition: Transition) -> None:
-        self.transition = transition
-        self.fn = _safe_compile(transition)
-        self.target = transition.target
-        self.name = transition.name
-        self.reason = str(transition.when)
-
-
-def _expand(t: Transition, names: Sequence[str], finals: set[str]) -> Iterator[str]:
-    for source in t.sources:
-        if source == ANY:
-            yield from (n for n in names if n != t.target and n not in finals)
-        else:
-            yield source
-
-
-def _always(cond: Condition) -> bool:
-    return isinstance(cond, AllOf) and not cond.conditions
-
-
-def _safe_compile(t: Transition) -> Evaluator:
-    try:
-        return t.when.compile()
-    except UsageError as err:  # prop() outside where: reported by problems()
-        message = str(err)
-
-        def refuse(ctx: EvalContext) -> bool:
-            raise UsageError(message)
-
-        return refuse
-
-
-_MERMAID_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_MERMAID_WORDS = frozenset(
-    {"state", "note", "class", "classDef", "style", "default", "click", "direction", "end", "as"}
-    | {"accTitle", "accDescr", "linkStyle", "left", "right", "of", "over"}
-)
-# checked against mermaid 11's parser and renderer: ';' splits a line, '{' '}' can open a
-# directive, '<' '>' would reach the HTML label; '#' only needs escaping where it would
-# read as an entity code itself. ':' and '"' are fine after the label's ' : '.
-_MERMAID_CODES = {"<": "#lt;", ">": "#gt;", ";": "#59;", "{": "#123;", "}": "#125;", "\n": " "}
-_MERMAID_SPECIAL = re.compile(r"#(?=\w+;)|[<>;{}\n]")
-
-
-def _mermaid_text(text: str, *, quoted: bool = False) -> str:
-    """Mermaid labels run to the end of the line; escape what its parser treats specially."""
-    text = _MERMAID_SPECIAL.sub(lambda m: _MERMAID_CODES.get(m.group(0), "#35;"), text)
-    return text.replace('"', "#quot;") if quoted else text
-
-
-def _dot_id(name: str) -> str:
-    return json.dumps(name)
-
-
-def _dot_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    def _problems(self, at: str, layout: Layout) -> list[Problem]:
+        return machine_problems(
+            at, self.initial, self.stages, self.transitions, self.renamed, layout
+        )

@@ -60,7 +60,8 @@ now = datetime(2026, 1, 1, tzinfo=timezone.utc)
 ada = Customer(id="ada", created_at=now)
 facts = FactsSpec.for_conditions(machine.conditions()).empty()
 ok: bool = repeat.evaluate(EvalContext(ada, facts, now, stage="new"))
-changes: tuple[StageChanged, ...] = machine.evaluate(None, None, ada, facts, now)
+changes: tuple[StageChanged, ...] = machine.evaluate(ada, facts, now, stage=None)
+shared: tuple[StageChanged, ...] = machine.evaluate(EvalContext(ada, facts, now, stage="new"))
 
 # likely mistakes
 count(42)  # type: ignore[arg-type]
@@ -71,4 +72,5 @@ since("order_placed") > 90  # type: ignore[operator]
 in_stage(["loyal", "vip"])  # type: ignore[arg-type]
 fact("lifetime_value")  # type: ignore[arg-type]
 repeat & "orders >= 2"  # type: ignore[operator]
-machine.evaluate("new", None, ada, facts)  # type: ignore[call-arg]
+machine.evaluate(ada, facts, now)  # type: ignore[call-overload]  # stage= is required
+machine.evaluate("new", None, ada, facts)  # type: ignore[call-overload]

@@ -364,11 +364,11 @@ class Engine:
                 return None
             work.pin = None
         changes = self.lifecycle.evaluate(
-            work.stage,
-            work.entered,
             work.customer,
             work.facts,
             at,
+            stage=work.stage,
+            entered_at=work.entered,
             tz=self._c.zone_name(work.customer),
         )
         if not changes:
