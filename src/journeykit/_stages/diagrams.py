@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 
 from journeykit._stages.graph import StageLike, TransitionLike
 
-__all__ = ["mermaid", "dot", "mermaid_text", "dot_string", "drawing_order"]
+__all__ = ["mermaid", "dot", "mermaid_text", "mermaid_note", "dot_string", "drawing_order"]
 
 _MERMAID_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # words Mermaid's stateDiagram lexer reads as keywords, compared lower-case (it is
@@ -69,6 +69,15 @@ def mermaid_text(text: str) -> str:
     "a#59;b   click x href 'y' #58;#58; #35;lt#59; #lt;b#gt;"
     """
     return _MERMAID_SPECIAL.sub(_mermaid_code, _CONTROL.sub(" ", text).strip())
+
+
+def mermaid_note(text: str) -> str:
+    """``text`` as the text of a Mermaid note, where any ``:`` ends the statement.
+
+    >>> mermaid_note("goal: an order; soon")
+    'goal#58; an order#59; soon'
+    """
+    return mermaid_text(text).replace(":", "#58;")
 
 
 def _mermaid_ids(names: Sequence[str]) -> dict[str, str]:

@@ -11,7 +11,8 @@ from pydantic import Field
 from journeykit._base import Definition, Items
 from journeykit._errors import Problem
 from journeykit.conditions import Condition, condition_problems
-from journeykit.journeys._steps import Branch, Exit, Goal, Name, Step, Trigger, Wait
+from journeykit.journeys._diagrams import journey_dot, journey_mermaid
+from journeykit.journeys._steps import Exit, Goal, Name, Step, Trigger
 from journeykit.time import Duration, DurationLike
 
 __all__ = ["Journey", "Reentry", "StepPlace"]
@@ -74,6 +75,47 @@ class Journey(Definition):
         found: dict[str, StepPlace] = {}
         _index(self.steps, "steps", None, found)
         return found
+
+    def to_mermaid(self) -> str:
+        """A Mermaid ``stateDiagram-v2`` of the journey, drawn from its steps.
+
+        >>> from journeykit.journeys import on_event, send, wait
+        >>> print(Journey(id="cart", trigger=on_event("added_to_cart"),
+        ...               goal=on_event("order_placed"),
+        ...               steps=[wait("1h"), send("reminder")]).to_mermaid())
+        stateDiagram-v2
+            %% cart v1
+            state "wait_1h" as s0
+            s0 : wait 1h
+            state "send_reminder" as s1
+            s1 : send email 'reminder'
+            [*] --> s0 : event added_to_cart
+            s0 --> s1
+            s1 --> [*]
+            note right of s0 : goal#58; event order_placed
+        """
+        return journey_mermaid(*self._drawing())
+
+    def to_dot(self) -> str:
+        """A Graphviz DOT digraph of the journey, drawn from its steps."""
+        return journey_dot(*self._drawing())
+
+    def _drawing(self) -> tuple[str, str, list[str], list[Step], Sequence[Step]]:
+        notes = []
+        if self.entry is not None:
+            notes.append(f"entry: {self.entry}")
+        if self.goal is not None:
+            goal = self.goal.describe() if self.goal.type == "event" else str(self.goal)
+            notes.append(f"goal: {goal}")
+        if self.exit is not None:
+            notes.append(f"exit: {self.exit}")
+        return (
+            f"{self.id} v{self.version}",
+            self.trigger.describe(),
+            notes,
+            list(self.walk()),
+            self.steps,
+        )
 
     def first_step(self) -> str:
         """The id of the step a new run starts at."""
@@ -146,28 +188,9 @@ def _step_problems(steps: Sequence[Step], path: str, seen: dict[str, str]) -> li
                     "remembered by step id, so every id must be unique: give this one id=...",
                 )
             )
-        problems.extend(_own_problems(step, here))
+        problems.extend(step.problems(here))
         for field, nested in step.children():
             problems.extend(_step_problems(nested, f"{here}.{field}", seen))
         if isinstance(step, Exit):
             ended_at = i
-    return problems
-
-
-def _own_problems(step: Step, here: str) -> list[Problem]:
-    problems: list[Problem] = []
-    if isinstance(step, Wait) and step._forms() != 1:
-        problems.append(
-            Problem(
-                here,
-                "a wait needs exactly one of duration ('3d'), until (a local time such as "
-                "'09:00') or until_date ('attributes.birthday')",
-            )
-        )
-    elif isinstance(step, Branch):
-        problems.extend(condition_problems(step.when, f"{here}.when"))
-        if not step.then and not step.otherwise:
-            problems.append(
-                Problem(here, "a branch with no steps on either side does nothing; add steps")
-            )
     return problems

@@ -9,8 +9,8 @@ from typing import Annotated, Literal, Union
 from pydantic import AfterValidator, Field, JsonValue
 
 from journeykit._base import Definition, FrozenJson, Items, frozen_mapping
-from journeykit._errors import quote
-from journeykit.conditions import Condition
+from journeykit._errors import Problem, quote
+from journeykit.conditions import Condition, condition_problems
 from journeykit.conditions import _check_where as _checked_where
 from journeykit.models import Channel, ChannelName, ConsentName, ConsentStatus, EventType
 from journeykit.time import Duration, parse_time_of_day
@@ -205,8 +205,17 @@ class Wait(_Step):
             return f"wait until {self.until} local time"
         return f"wait until {self.until_date} at {self.at}"
 
-    def _forms(self) -> int:
-        return sum(x is not None for x in (self.duration, self.until, self.until_date))
+    def problems(self, path: str = "") -> list[Problem]:
+        forms = sum(x is not None for x in (self.duration, self.until, self.until_date))
+        if forms == 1:
+            return []
+        return [
+            Problem(
+                path,
+                "a wait needs exactly one of duration ('3d'), until (a local time such as "
+                "'09:00') or until_date ('attributes.birthday')",
+            )
+        ]
 
 
 class WaitFor(_Step):
@@ -240,6 +249,15 @@ class Branch(_Step):
     def children(self) -> Iterator[tuple[str, Sequence[Step]]]:
         yield "then", self.then
         yield "otherwise", self.otherwise
+
+    def problems(self, path: str = "") -> list[Problem]:
+        at = f"{path}." if path else ""
+        problems = condition_problems(self.when, f"{at}when")
+        if not self.then and not self.otherwise:
+            problems.append(
+                Problem(path, "a branch with no steps on either side does nothing; add steps")
+            )
+        return problems
 
     def describe(self) -> str:
         return f"if {self.when}"
