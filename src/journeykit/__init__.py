@@ -9,11 +9,14 @@ change without notice.
 'orders in the last 365 days >= 2 and time since the last order < 90 days'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from journeykit._errors import (
     DefinitionError,
     InvalidInputError,
     JourneykitError,
     Problem,
+    TemplateError,
     UsageError,
 )
 from journeykit.conditions import (
@@ -40,15 +43,6 @@ from journeykit.conditions import (
 from journeykit.facts import Facts, FactsSpec
 from journeykit.models import Channel, ConsentStatus, Customer, Event
 from journeykit.stages import Stage, StageChanged, StageMachine, Transition
-from journeykit.templates import (
-    MessageTemplate,
-    RenderedMessage,
-    TemplateError,
-    TemplateLimits,
-    Templates,
-    template_context,
-    validate,
-)
 from journeykit.time import (
     Duration,
     next_anniversary,
@@ -57,6 +51,38 @@ from journeykit.time import (
     quiet_end,
     shift,
 )
+
+if TYPE_CHECKING:
+    from journeykit.templates import (
+        MessageTemplate,
+        RenderedMessage,
+        TemplateLimits,
+        Templates,
+        template_context,
+        validate,
+    )
+
+# The template names are loaded on first use, so that importing journeykit (or
+# journeykit.errors) does not import jinja2 for hosts that send no messages.
+_TEMPLATE_NAMES = frozenset(
+    {
+        "MessageTemplate",
+        "RenderedMessage",
+        "TemplateLimits",
+        "Templates",
+        "template_context",
+        "validate",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TEMPLATE_NAMES:
+        from journeykit import templates
+
+        return getattr(templates, name)
+    raise AttributeError(f"module 'journeykit' has no attribute {name!r}")
+
 
 __version__ = "0.1.0.dev0"
 
