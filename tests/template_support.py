@@ -102,6 +102,14 @@ class Attack(NamedTuple):
 
 
 _NEST = "((((((((((ns.t,),),),),),),),),),)"
+#: Issue 14's first attack within a budget a host may set (``max_operations`` up to
+#: 100,000,000): a million levels, hashed in C, unless depth is bounded when it is built.
+DEEP_TUPLE = (
+    "{% set ns = namespace(t=1) %}{% for i in range(100) %}{% for j in range(1000) %}"
+    "{% set ns.t = " + _NEST + " %}{% endfor %}{% endfor %}{{ ns.t in {} }}"
+)
+DEEP_TUPLE_LIMITS = TemplateLimits(max_operations=3_000_000)
+
 #: The attacks issue 14 found: each crashed the process, ran for seconds, used hundreds of
 #: megabytes, or put customer data into the html part unescaped.
 ATTACKS: tuple[Attack, ...] = (

@@ -36,6 +36,8 @@ from journeykit.templates import (
 from tests.ssti_payloads import PAYLOADS, Payload
 from tests.template_support import (
     ATTACKS,
+    DEEP_TUPLE,
+    DEEP_TUPLE_LIMITS,
     Attack,
     assert_no_leak,
     customer_context,
@@ -245,6 +247,18 @@ def test_attack_is_refused_when_built_or_when_rendered(attack: Attack) -> None:
         return
     with pytest.raises(TemplateLimitError):
         templates.render("probe", customer_context())
+
+
+def test_a_million_levels_within_a_large_budget_are_refused_early() -> None:
+    error = fails_with(DEEP_TUPLE, limits=DEEP_TUPLE_LIMITS)
+    assert isinstance(error, TemplateLimitError)
+    assert "nested more than 64 levels" in str(error)
+
+
+def fails_with(source: str, **settings: Any) -> TemplateError:
+    with pytest.raises(TemplateError) as caught:
+        render(source, {}, **settings)
+    return caught.value
 
 
 def test_a_deep_value_is_refused_before_anything_hashes_it() -> None:

@@ -187,10 +187,9 @@ def _check_truncate(
 ) -> Any:
     length = args[0] if args else kw.get("length", 255)
     _int_arg(length, "|truncate's length")
-    if len(args) > 2:
-        as_text(args[2], "end with")
-    elif "end" in kw:
-        as_text(kw["end"], "end with")
+    end = args[2] if len(args) > 2 else kw.get("end", "...")
+    if not isinstance(end, str):
+        raise TemplateError(f"|truncate's end must be text, got {describe(end)}")
     return as_text(value, "apply |truncate to")
 
 
