@@ -1137,12 +1137,20 @@ def test_building_reports_every_problem_at_once() -> None:
             "unknown filter 'monye'; did you mean 'money'?",
         ),
         (
+            "templates[cart_reminder].default.html:2",
+            "unknown variable 'total': not in the documented context and not declared in params",
+        ),
+        (
             "templates[cart_reminder].sv-SE.text:1",
             "unknown layout 'footer' (layouts: none)",
         ),
         (
             "templates[cart_reminder].sv-SE.text:2",
             "filter 'safe' is not available: customer data in the html part is always escaped",
+        ),
+        (
+            "templates[cart_reminder].sv-SE.text:2",
+            "unknown variable 'x': not in the documented context and not declared in params",
         ),
         (
             "templates[only_swedish]",
@@ -1154,7 +1162,7 @@ def test_building_reports_every_problem_at_once() -> None:
             "range() of 10000000 items is more than the 10000 allowed (limits.max_range)",
         ),
     ]
-    assert str(caught.value).startswith("7 problems in the definition:\n  - templates[")
+    assert str(caught.value).startswith("9 problems in the definition:\n  - templates[")
 
 
 def test_unknown_variables_are_reported_with_a_suggestion() -> None:

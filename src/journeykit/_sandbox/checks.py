@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import Environment, meta, nodes
 from jinja2.exceptions import TemplateSyntaxError
 
 from journeykit._errors import (
@@ -205,6 +205,10 @@ def compile_code(env: SandboxEnvironment, source: str, limits: Limits) -> Code:
             template.journeykit_source = source
         except TemplateError as failure:
             fatal.append(Finding(failure.line, failure.reason, type(failure)))
+    if fatal:
+        # not compiled: find its names the way jinja2's meta module does, so every
+        # problem is still reported at once
+        names = _names_read(env, ast)
     findings = in_order(fatal)
     first = findings[0] if findings else None
     return Code(
@@ -237,6 +241,33 @@ def _compile(env: SandboxEnvironment, ast: nodes.Template) -> tuple[SandboxTempl
         raise TemplateError(f"template could not be compiled ({type(exc).__name__})") from None
     assert isinstance(template, SandboxTemplate)  # env.template_class
     return template, names
+
+
+class _AnyName(dict[str, Any]):
+    """A filter or test table that knows every name, so analysis never stops early."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(key, str)
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.get(key)
+
+
+def _names_read(env: SandboxEnvironment, ast: nodes.Template) -> set[str]:
+    analysis = Environment(trim_blocks=True, lstrip_blocks=True)
+    analysis.filters = _AnyName(env.filters)
+    analysis.tests = _AnyName(env.tests)
+    analysis.globals.clear()
+    analysis.globals.update(env.globals)
+    tracker = meta.TrackingCodeGenerator(analysis)
+    try:
+        tracker.visit(ast)
+    except Exception:  # analysis is best effort: the template has problems already
+        return set()
+    return set(tracker.undeclared_identifiers)
 
 
 def _filter_findings(env: SandboxEnvironment, ast: nodes.Template) -> list[Finding]:

@@ -88,8 +88,7 @@ def _layout_reference_findings(registry: Templates, code: Code) -> list[Finding]
 
 def _part_findings(registry: Templates, code: Code, allowed: frozenset[str]) -> list[Finding]:
     findings = list(code.findings)
-    if code.template is not None:
-        findings += unknown_names(code, allowed)
+    findings += unknown_names(code, allowed)
     findings += unknown_fields(code, FIELDS)
     findings += _layout_reference_findings(registry, code)
     used = [ref for ref, _ in code.layouts if ref in registry.layouts]
