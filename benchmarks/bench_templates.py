@@ -28,12 +28,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from benchmarks._harness import Timing, measure, report
 from journeykit._sandbox.budget import RenderState, render_scope
 from journeykit._sandbox.locale_filters import format_money
-from journeykit.templates import (
-    MessageTemplate,
-    Templates,
-    _babel_locale,
-    template_context,
-)
+from journeykit._sandbox.messages import babel_locale
+from journeykit.templates import MessageTemplate, Templates, template_context
 from journeykit.time import zone
 
 SUBJECT = "{{ customer.first_name | default('Hej') }}, du glömde något i varukorgen"
@@ -179,7 +175,7 @@ def main() -> None:
         state = RenderState(
             templates.limits,
             lenient=False,
-            locale=_babel_locale("sv-SE"),
+            locale=babel_locale("sv-SE"),
             tz=zone("Europe/Stockholm"),
         )
         with render_scope(state):

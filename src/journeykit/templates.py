@@ -34,13 +34,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
-from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from babel import Locale
-from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationError
 
-from journeykit._base import Definition, FrozenDict, FrozenModel, Items
+from journeykit._base import Definition, FrozenDict
 from journeykit._errors import (
     DefinitionError,
     InvalidInputError,
@@ -56,10 +54,22 @@ from journeykit._errors import (
 from journeykit._loading import load_json, load_yaml, problems_from
 from journeykit._sandbox.budget import RenderState, render_scope
 from journeykit._sandbox.checks import Code, compile_code
-from journeykit._sandbox.codegen import LAYOUT_NAME
-from journeykit._sandbox.context import CONTEXT_NAMES, RESERVED_NAMES, field_of, template_context
+from journeykit._sandbox.context import CONTEXT_NAMES, field_of, template_context
 from journeykit._sandbox.environment import SandboxTemplate
 from journeykit._sandbox.library import Library
+from journeykit._sandbox.messages import (
+    MessageTemplate,
+    RenderedMessage,
+    TemplateLimits,
+    babel_locale,
+    check_default_locale,
+    check_default_timezone,
+    checked_layouts,
+    checked_templates,
+    locale_argument,
+    variant_chain,
+    zone_argument,
+)
 from journeykit._sandbox.rendering import render_part
 from journeykit._sandbox.validation import (
     DEFAULT_VARIANT,
@@ -69,7 +79,6 @@ from journeykit._sandbox.validation import (
     registry_problems,
 )
 from journeykit._sandbox.values import one_line
-from journeykit.models import canonical_locale
 from journeykit.time import zone as time_zone
 
 __all__ = [
@@ -92,237 +101,6 @@ __all__ = [
 _FILTERS_KEY = "journeykit.templates.filters"
 HostFilters = Mapping[str, Callable[..., Any]]
 T = TypeVar("T", bound="Templates")
-
-
-# --------------------------------------------------------------------------- locales, zones
-
-
-@lru_cache(maxsize=1024)
-def _canonical(tag: str) -> str | None:
-    return canonical_locale(tag)
-
-
-@lru_cache(maxsize=1024)
-def _locale_chain(canonical: str) -> tuple[str, ...]:
-    """``zh-Hant-TW`` -> ``("zh-Hant-TW", "zh-Hant", "zh")``."""
-    pieces = canonical.split("-")
-    return tuple("-".join(pieces[:n]) for n in range(len(pieces), 0, -1))
-
-
-@lru_cache(maxsize=1024)
-def _variant_chain(requested: str | None, default_locale: str) -> tuple[str, ...]:
-    """The variant keys to try, in order, for a requested (canonical) locale."""
-    chain = _locale_chain(requested) if requested else ()
-    keys = (*chain, *_locale_chain(default_locale), DEFAULT_VARIANT)
-    return tuple(dict.fromkeys(keys))
-
-
-@lru_cache(maxsize=1024)
-def _babel_locale(canonical: str) -> Locale:
-    return Locale.parse(canonical, sep="-")
-
-
-def _locale_argument(value: Any, field: str) -> str | None:
-    """``value`` as a canonical locale tag, ``None`` when absent; refuses anything else."""
-    if value is None:
-        return None
-    canonical = _canonical(value) if isinstance(value, str) else None
-    if canonical is None:
-        shown = quote(repr(value), 40) if isinstance(value, str) else f"a {type(value).__name__}"
-        raise InvalidInputError(
-            [Problem(field, f"must be a locale tag such as 'sv-SE' or 'en' (got {shown})")]
-        )
-    return canonical
-
-
-def _zone_argument(value: Any, field: str) -> tzinfo | None:
-    if value is None:
-        return None
-    try:
-        return time_zone(value)
-    except InvalidInputError as err:
-        raise InvalidInputError([Problem(field, err.problems[0].message)]) from None
-
-
-# --------------------------------------------------------------------------- models
-
-
-class TemplateLimits(Definition):
-    """How much one render may produce and do, and how large a template's code may be;
-    past a limit it fails with :class:`TemplateLimitError` instead of eating the host's
-    CPU or memory.
-
-    >>> TemplateLimits(max_output_chars=100_000).max_operations
-    100000
-    """
-
-    max_output_chars: int = Field(500_000, ge=1, le=100_000_000)
-    """Characters per rendered part; also the largest text or list a template may build.
-    The text and lists a render builds along the way (in values, macros, blocks, joins
-    and filters) may total eight times this."""
-    max_operations: int = Field(100_000, ge=1, le=100_000_000)
-    """Work units per render, about a microsecond each: one per loop iteration, call,
-    argument, filter, test, comparison, literal and operator, plus one per list item (as
-    a tree: a list that holds another ten times counts it ten times) and per 64
-    characters of text they go through (per 4 characters for filters such as
-    ``wordwrap`` and ``striptags`` that run Python code per word)."""
-    max_depth: int = Field(32, ge=1, le=200)
-    """How deep macros, call blocks and recursive loops may nest."""
-    max_range: int = Field(10_000, ge=1, le=10_000_000)
-    """The most items ``range()``, ``|batch`` and ``|slice`` may produce."""
-    max_source_chars: int = Field(200_000, ge=1, le=10_000_000)
-    """The longest source of a part or layout."""
-    max_tokens: int = Field(20_000, ge=1, le=1_000_000)
-    """The most tokens (names, values, operators, tag and output delimiters) a part or
-    layout may have: what compiling it costs grows with this, not with its length."""
-
-
-def _check_params(params: tuple[str, ...]) -> tuple[str, ...]:
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for index, param in enumerate(params):
-        if not param.isidentifier() or param.startswith("_"):
-            problems.append(
-                Problem(f"[{index}]", f"{quote(repr(param), 40)} must be a name like discount_code")
-            )
-        elif param in RESERVED_NAMES:
-            problems.append(Problem(f"[{index}]", f"{param!r} is a name the context already uses"))
-        elif param in seen:
-            problems.append(Problem(f"[{index}]", f"{param!r} is already in params"))
-        seen.add(param)
-    if problems:
-        raise DefinitionError(problems)
-    return params
-
-
-class MessageTemplate(Definition):
-    """One variant of a message: subject, preheader, text and html (any may be absent,
-    not all), the extra names it expects and how it treats missing data.
-
-    ``params`` names values the journey step adds to the context (a discount code,
-    recommended products); checking accepts them alongside :data:`CONTEXT_NAMES`.
-    ``missing`` decides what printing a value the context lacks does: ``"strict"`` fails
-    the render (the message is suppressed), ``"lenient"`` prints nothing and adds a
-    warning to the :class:`RenderedMessage`.
-
-    >>> MessageTemplate(text="Use {{ discount_code }}", params=["discount_code"]).params
-    ('discount_code',)
-    >>> MessageTemplate()
-    Traceback (most recent call last):
-      ...
-    journeykit.errors.DefinitionError: 1 problem in the definition:
-      - a template needs at least one of subject, preheader, text, html
-    """
-
-    subject: str | None = None
-    preheader: str | None = None
-    text: str | None = None
-    html: str | None = None
-    params: Annotated[Items[str], AfterValidator(_check_params)] = ()
-    missing: Literal["strict", "lenient"] = "strict"
-
-    @model_validator(mode="after")
-    def _check_parts(self) -> MessageTemplate:
-        if all(getattr(self, part) is None for part in PARTS):
-            raise ValueError("a template needs at least one of subject, preheader, text, html")
-        return self
-
-
-class RenderedMessage(FrozenModel):
-    """A message filled in for one customer: the parts the template has, and where it
-    came from.
-
-    ``variant`` is the key of the variant used (``"sv-SE"``, ``"sv"`` or ``"default"``);
-    ``locale`` is the locale numbers and dates were formatted for. ``warnings`` lists
-    what a lenient template printed as empty, and line breaks or control characters
-    replaced in the subject or preheader.
-    """
-
-    template: str
-    variant: str
-    locale: str
-    subject: str | None = None
-    preheader: str | None = None
-    text: str | None = None
-    html: str | None = None
-    warnings: Items[str] = ()
-
-
-def _checked_templates(
-    templates: Mapping[str, Mapping[str, MessageTemplate]],
-) -> FrozenDict[str, FrozenDict[str, MessageTemplate]]:
-    problems: list[Problem] = []
-    checked: dict[str, FrozenDict[str, MessageTemplate]] = {}
-    for name, variants in templates.items():
-        variants_checked = _checked_variants(name, variants, problems)
-        if variants_checked is not None:
-            checked[name] = FrozenDict(variants_checked)
-    if problems:
-        raise DefinitionError(problems)
-    return FrozenDict(checked)
-
-
-def _checked_layouts(
-    layouts: Mapping[str, Mapping[str, str]],
-) -> FrozenDict[str, FrozenDict[str, str]]:
-    problems: list[Problem] = []
-    checked: dict[str, FrozenDict[str, str]] = {}
-    for name, variants in layouts.items():
-        variants_checked = _checked_variants(name, variants, problems)
-        if variants_checked is not None:
-            checked[name] = FrozenDict(variants_checked)
-    if problems:
-        raise DefinitionError(problems)
-    return FrozenDict(checked)
-
-
-V = TypeVar("V")
-
-
-def _checked_variants(
-    name: str, variants: Mapping[str, V], problems: list[Problem]
-) -> dict[str, V] | None:
-    at = f"[{name}]"
-    if not LAYOUT_NAME.match(name):
-        problems.append(
-            Problem(
-                f"[{quote(name, 40)}]",
-                "a name must be 1-100 letters, digits, '_', '-' or '.', starting with a"
-                " letter or digit",
-            )
-        )
-        return None
-    if not variants:
-        problems.append(Problem(at, "no variants: add 'default' or a locale such as 'sv-SE'"))
-        return None
-    normalized: dict[str, V] = {}
-    for key, value in variants.items():
-        variant = key if key == DEFAULT_VARIANT else _canonical(key)
-        if variant is None:
-            problems.append(
-                Problem(
-                    f"{at}.{quote(key, 40)}",
-                    f"a variant key must be {DEFAULT_VARIANT!r} or a locale such as 'sv-SE'"
-                    " or 'sv'",
-                )
-            )
-        elif variant in normalized:
-            problems.append(Problem(f"{at}.{key}", f"a second variant for {variant!r}"))
-        else:
-            normalized[variant] = value
-    return normalized
-
-
-def _check_default_locale(value: str) -> str:
-    canonical = _canonical(value)
-    if canonical is None:
-        raise ValueError(f"unknown locale {quote(repr(value), 40)}; use a tag such as 'en-US'")
-    return canonical
-
-
-def _check_default_timezone(value: str) -> str:
-    time_zone(value)  # raises InvalidInputError naming what is wrong
-    return value
 
 
 class Templates(Definition):
@@ -359,13 +137,13 @@ class Templates(Definition):
     """
 
     templates: Annotated[
-        Mapping[str, Mapping[str, MessageTemplate]], AfterValidator(_checked_templates)
+        Mapping[str, Mapping[str, MessageTemplate]], AfterValidator(checked_templates)
     ] = Field(default_factory=FrozenDict)
-    layouts: Annotated[Mapping[str, Mapping[str, str]], AfterValidator(_checked_layouts)] = Field(
+    layouts: Annotated[Mapping[str, Mapping[str, str]], AfterValidator(checked_layouts)] = Field(
         default_factory=FrozenDict
     )
-    default_locale: Annotated[str, AfterValidator(_check_default_locale)] = "en-US"
-    default_timezone: Annotated[str, AfterValidator(_check_default_timezone)] = "UTC"
+    default_locale: Annotated[str, AfterValidator(check_default_locale)] = "en-US"
+    default_timezone: Annotated[str, AfterValidator(check_default_timezone)] = "UTC"
     limits: TemplateLimits = Field(default_factory=TemplateLimits)
 
     #: The host's filters: code, not data, so not a field; kept through pickling and
@@ -531,7 +309,7 @@ class Templates(Definition):
         variants = self.templates.get(name)
         if variants is None:
             raise TemplateNotFoundError(f"no template named {name[:100]!r}", template=name)
-        for key in self._variant_chain(_locale_argument(locale, "locale")):
+        for key in self._variant_chain(locale_argument(locale, "locale")):
             message = variants.get(key)
             if message is not None:
                 return key, message
@@ -600,13 +378,13 @@ class Templates(Definition):
                     ]
                 )
         if locale is not None:
-            requested = _locale_argument(locale, "locale")
+            requested = locale_argument(locale, "locale")
         else:
-            requested = _locale_argument(field_of(customer, "locale"), "context.customer.locale")
+            requested = locale_argument(field_of(customer, "locale"), "context.customer.locale")
         if timezone is not None:
-            zone = _zone_argument(timezone, "timezone")
+            zone = zone_argument(timezone, "timezone")
         else:
-            zone = _zone_argument(field_of(customer, "timezone"), "context.customer.timezone")
+            zone = zone_argument(field_of(customer, "timezone"), "context.customer.timezone")
         variants = self.templates.get(name)
         if variants is None:
             raise TemplateNotFoundError(f"no template named {name[:100]!r}", template=name)
@@ -631,7 +409,7 @@ class Templates(Definition):
         )
 
     def _variant_chain(self, requested: str | None) -> tuple[str, ...]:
-        return _variant_chain(requested, self.default_locale)
+        return variant_chain(requested, self.default_locale)
 
     def _part_code(self, name: str, variant: str, part: str) -> Code:
         key = (name, variant, part)
@@ -696,7 +474,7 @@ class Templates(Definition):
         state = RenderState(
             self.limits,
             lenient=lenient,
-            locale=_babel_locale(formatting),
+            locale=babel_locale(formatting),
             tz=zone or time_zone(self.default_timezone),
             layouts=self,
             locale_chain=self._variant_chain(requested or formatting),
@@ -757,7 +535,7 @@ def validate(templates: Templates, sample_context: Mapping[str, Any] | None = No
     """
     problems = templates.problems()
     if sample_context is not None:
-        zone = _zone_argument(
+        zone = zone_argument(
             field_of(sample_context.get("customer"), "timezone"), "sample_context.customer.timezone"
         )
         for name in sorted(templates.templates):

@@ -12,7 +12,8 @@ jinja2's ``ImmutableSandboxedEnvironment`` is the base; on top of it:
 - :mod:`.checks`: compiling a source and finding its problems without rendering;
 - :mod:`.rendering`: rendering one part, bounded, with every failure a TemplateError;
 - :mod:`.filters`, :mod:`.locale_filters`, :mod:`.host_filters`: the filters;
-- :mod:`.context`: the documented context;
+- :mod:`.context`: the documented context; :mod:`.messages`: the models of a message
+  and the locale rules that pick a variant;
 - :mod:`.library` and :mod:`.validation`: a registry's compiled code and its checks.
 
 Invariants: no hook mutates its arguments; no hook reads the clock, the environment or a
