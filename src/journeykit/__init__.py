@@ -62,26 +62,29 @@ if TYPE_CHECKING:
         validate,
     )
 
-# The template names are loaded on first use, so that importing journeykit (or
-# journeykit.errors) does not import jinja2 for hosts that send no messages.
-_TEMPLATE_NAMES = frozenset(
-    {
+# Names whose modules import jinja2 load on first use, so that importing journeykit (or
+# journeykit.errors) costs a host that sends no messages nothing: name -> module. Any
+# module that imports journeykit.templates belongs here too.
+_LAZY: dict[str, str] = dict.fromkeys(
+    (
         "MessageTemplate",
         "RenderedMessage",
         "TemplateLimits",
         "Templates",
         "template_context",
         "validate",
-    }
+    ),
+    "journeykit.templates",
 )
 
 
 def __getattr__(name: str) -> Any:
-    if name in _TEMPLATE_NAMES:
-        from journeykit import templates
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'journeykit' has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(templates, name)
-    raise AttributeError(f"module 'journeykit' has no attribute {name!r}")
+    return getattr(import_module(module), name)
 
 
 __version__ = "0.1.0.dev0"

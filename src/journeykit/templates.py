@@ -77,6 +77,7 @@ from journeykit._sandbox.validation import (
     layout_path,
     names_used,
     registry_problems,
+    variant_order,
 )
 from journeykit._sandbox.values import one_line
 from journeykit.time import zone as time_zone
@@ -540,7 +541,7 @@ def validate(templates: Templates, sample_context: Mapping[str, Any] | None = No
         )
         for name in sorted(templates.templates):
             variants = templates.templates[name]
-            for variant in sorted(variants, key=lambda key: (key != DEFAULT_VARIANT, key)):
+            for variant in variant_order(variants):
                 message = variants[variant]
                 formatting = templates.default_locale if variant == DEFAULT_VARIANT else variant
                 failures: list[TemplateError] = []

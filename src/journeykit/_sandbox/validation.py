@@ -32,7 +32,14 @@ from journeykit._sandbox.values import NOT_UNICODE
 if TYPE_CHECKING:
     from journeykit.templates import MessageTemplate, Templates
 
-__all__ = ["PARTS", "DEFAULT_VARIANT", "layout_path", "names_used", "registry_problems"]
+__all__ = [
+    "PARTS",
+    "DEFAULT_VARIANT",
+    "layout_path",
+    "names_used",
+    "registry_problems",
+    "variant_order",
+]
 
 #: The parts of a message, in the order they are rendered and checked.
 PARTS = ("subject", "preheader", "text", "html")
