@@ -558,3 +558,168 @@ def test_host_filters_are_bounded_when_they_run() -> None:
     assert templates.render("missing", {}).text == ""
     with pytest.raises(TemplateLimitError, match="work limit"):
         templates.render("costly", {"items": ["x"] * 400})
+
+
+# --------------------------------------------------------------------------- what filters cost
+
+
+def cost(source: str, context: dict[str, Any] | None = None) -> int:
+    """The smallest ``max_operations`` that renders ``source``: its cost in work units,
+    found by trying budgets (the budget is the documented, public measure)."""
+    low, high = 1, 100_000
+    while low < high:
+        middle = (low + high) // 2
+        if renders_within(source, context or {}, middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def renders_within(source: str, context: dict[str, Any], budget: int) -> bool:
+    templates = unchecked(source, limits=TemplateLimits(max_operations=budget))
+    try:
+        templates.render("probe", context)
+    except TemplateLimitError as error:
+        if "work limit" not in str(error):
+            raise
+        return False
+    return True
+
+
+TEXT = "x" * 640  # 10 units of C-speed text work, 160 of Python-speed
+LIST = ["a", "b", "c"]  # 4 items as a tree: the list and its 3 texts
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # a filter: 1, plus 1 per argument, plus its input, plus what it returns
+        ("{{ s | upper }}", 1 + 10 + 10),
+        ("{{ s | title }}", 1 + 160 + 10),
+        ("{{ s | e }}", 1 + 10 + 10),
+        ("{{ s | replace(old='x', new='y') }}", 1 + 2 + 10 + 10),
+        ("{{ s | truncate(10) }}", 1 + 1 + 10),
+        ("{{ s | wordwrap(64) }}", 1 + 1 + 160 + 11 + 10),
+        ("{{ s | sort | length }}", 1 + 640 + (641 + 10) + 1),
+        ("{{ l | sort | length }}", 1 + 4 + 4 + 1),
+        ("{{ l | sort(false, true) | length }}", 1 + 2 + 4 + 4 + 1),
+        ("{{ l | join(', ') }}", 1 + 3),
+        ("{{ l | tojson }}", 1 + 4),
+        ("{{ '%s-%s' | format(s, s) }}", 1 + 2 + 20 + 20),
+        # unique generates: list pays 1 per item it takes, then 4 for the list it made
+        ("{{ l | unique | list | length }}", (1 + 4) + (1 + 3) + 4 + 1),
+        ("{{ s | urlencode }}", 1 + 160 + 10),
+        ("{{ '1' | money('SEK') }}", 2),
+        ("{{ 5 | plural('a', 'b') }}", 3),
+        ("{{ none | default('x') }}", 1),
+        ("{{ l | first }}", 1),
+        # map: 1, an argument, 4 items; first: 1; |string on the one item first takes: 1
+        ("{{ l | map('string') | first }}", (1 + 1 + 4) + 1 + 1),
+    ],
+)
+def test_each_filter_costs_what_the_budget_documents(source: str, expected: int) -> None:
+    assert cost(source, {"s": TEXT, "l": LIST}) == expected
+
+
+def test_a_generator_is_charged_per_item_as_it_is_consumed() -> None:
+    # each more item: map takes it (1) and calls |string (1), list takes it (1) and
+    # holds it (1)
+    assert cost("{{ r | map('string') | list | length }}", {"r": range(5)}) == (
+        cost("{{ r | map('string') | list | length }}", {"r": range(4)}) + 4
+    )
+
+
+def test_journeykits_own_filters_stop_at_the_budget() -> None:
+    source = "{{ 1 | money('SEK') }}{{ 2 | money('SEK') }}{{ 3 | money('SEK') }}"
+    assert cost(source) == 6
+    for other in ("number", "percent", "plural('a', 'b')", "date"):
+        value = date(2024, 1, 2) if other == "date" else 1
+        each = cost("{{ d | " + other + " }}", {"d": value})
+        assert cost(("{{ d | " + other + " }}") * 3, {"d": value}) == 3 * each
+
+
+@pytest.mark.parametrize(
+    ("source", "value", "says"),
+    [
+        # 6 characters a character (escapes), 8 a list item, 2 more an indent step
+        ("{{ v | tojson }}", ["x" * 100_000], "|tojson would produce about 600016 characters"),
+        ("{{ v | tojson(8) }}", ["x" * 100_000], "|tojson would produce about 600048 characters"),
+        # the text, and a separator for each line
+        ("{{ v | wordwrap(1) }}", "x" * 250_001, "|wordwrap would produce about 500003 characters"),
+        # the pattern, 420 for the widest conversion, and the values
+        ("{{ '%s' | format(v) }}", "x" * 499_600, "|format would produce about 500022 characters"),
+        # the text, and the indent for each line
+        (
+            "{{ 'a\\nb' | indent(v) }}",
+            "x" * 250_000,
+            "|indent would produce about 500003 characters",
+        ),
+        # the text, and what each hit adds
+        (
+            "{{ v | replace('x', 'yy') }}",
+            "x" * 250_001,
+            "|replace would produce about 500002 characters",
+        ),
+    ],
+)
+def test_filters_estimate_their_output_before_building_it(
+    source: str, value: Any, says: str
+) -> None:
+    error = fails(source, {"v": value})
+    assert type(error) is TemplateLimitError
+    assert says in error.reason
+
+
+@pytest.mark.parametrize(
+    ("call", "sensitive"),
+    [
+        ("unique | list", "unique(true) | list"),
+        ("sort", "sort(false, true)"),
+        ("max", "max(true)"),
+        ("min", "min(true)"),
+        ("groupby('x')", "groupby('x', none, true)"),
+    ],
+)
+def test_lower_case_copies_are_counted_unless_case_matters(call: str, sensitive: str) -> None:
+    items = [{"x": "A" * 100_000}] * 10 if call.startswith("groupby") else ["A" * 100_000] * 10
+    limits = TemplateLimits(max_output_chars=100_000)
+    source = "{{ items | " + call + " | length }}"
+    assert "along the way" in str(fails(source, {"items": items}, limits=limits))
+    quiet = "{{ items | " + sensitive + " | length }}"
+    unchecked(quiet, limits=limits).render("probe", {"items": items})
+
+
+def test_dictsort_counts_its_lower_case_copies_too() -> None:
+    mapping = {f"{'A' * 100_000}{i}": i for i in range(10)}
+    limits = TemplateLimits(max_output_chars=100_000)
+    assert "along the way" in str(
+        fails("{{ m | dictsort | length }}", {"m": mapping}, limits=limits)
+    )
+    unchecked("{{ m | dictsort(true) | length }}", limits=limits).render("probe", {"m": mapping})
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ 1234.5 | number(0) }}", "1,234"),
+        ("{{ 1.5 | number(12) }}", "1.500000000000"),
+        ("{{ 'aaa' | replace(old='a', new='b') }}", "bbb"),
+        ("{{ 'aaa' | replace('a', new='b', count=2) }}", "bba"),
+        ("{{ '2024-06-01T08:00:00+02:00' | datetime('short') }}", "6/1/24, 6:00\u202fAM"),
+        ("{{ '2024-06-01T08:00:00Z' | datetime('short') }}", "6/1/24, 8:00\u202fAM"),
+        ("{{ '2024-06-01 08:00:00z' | time }}", "8:00\u202fAM"),
+    ],
+)
+def test_filter_arguments_at_their_edges(source: str, expected: str) -> None:
+    assert text(source) == expected
+
+
+def test_date_text_is_read_up_to_64_characters() -> None:
+    for length, says in ((64, "needs an ISO 8601 date, got"), (65, "got text that is too long")):
+        assert says in fails("{{ v | date }}", {"v": "x" * length}).reason
+
+
+def test_number_refuses_decimals_outside_0_to_12() -> None:
+    for places in (-1, 13):
+        assert "between 0 and 12" in fails("{{ 1 | number(" + str(places) + ") }}").reason
