@@ -35,8 +35,14 @@ class HostObject:
     name = "Mug"
 
 
-def text(source: str, context: dict[str, Any] | None = None, **settings: Any) -> str:
-    message = unchecked(source, **settings).render("probe", context or {})
+def text(
+    source: str,
+    context: dict[str, Any] | None = None,
+    *,
+    locale: str | None = None,
+    **settings: Any,
+) -> str:
+    message = unchecked(source, **settings).render("probe", context or {}, locale=locale)
     result = message.html if settings.get("part") == "html" else message.text
     assert result is not None
     return result
@@ -598,10 +604,12 @@ LIST = ["a", "b", "c"]  # 4 items as a tree: the list and its 3 texts
         ("{{ s | upper }}", 1 + 10 + 10),
         ("{{ s | title }}", 1 + 160 + 10),
         ("{{ s | e }}", 1 + 10 + 10),
+        ("{{ odd | e }}", 1 + 11 + 11),
         ("{{ s | replace(old='x', new='y') }}", 1 + 2 + 10 + 10),
         ("{{ s | truncate(10) }}", 1 + 1 + 10),
         ("{{ s | wordwrap(64) }}", 1 + 1 + 160 + 11 + 10),
         ("{{ s | sort | length }}", 1 + 640 + (641 + 10) + 1),
+        ("{{ odd | sort(false) | length }}", 1 + 1 + 704 + (705 + 11) + 1),
         ("{{ l | sort | length }}", 1 + 4 + 4 + 1),
         ("{{ l | sort(false, true) | length }}", 1 + 2 + 4 + 4 + 1),
         ("{{ l | join(', ') }}", 1 + 3),
@@ -619,7 +627,7 @@ LIST = ["a", "b", "c"]  # 4 items as a tree: the list and its 3 texts
     ],
 )
 def test_each_filter_costs_what_the_budget_documents(source: str, expected: int) -> None:
-    assert cost(source, {"s": TEXT, "l": LIST}) == expected
+    assert cost(source, {"s": TEXT, "odd": "x" * 704, "l": LIST}) == expected
 
 
 def test_a_generator_is_charged_per_item_as_it_is_consumed() -> None:
@@ -713,6 +721,13 @@ def test_dictsort_counts_its_lower_case_copies_too() -> None:
 )
 def test_filter_arguments_at_their_edges(source: str, expected: str) -> None:
     assert text(source) == expected
+
+
+def test_no_space_is_added_between_digits_and_a_currency_sign() -> None:
+    # CLDR's spacing puts a no-break space between digits and a currency *code*, never
+    # a sign: Bengali writes euros right after the amount
+    assert text("{{ 499 | money('EUR') }}", locale="bn") == "499.00€"
+    assert text("{{ 499 | money('SEK') }}", locale="bn") == "499.00\u00a0SEK"
 
 
 def test_date_text_is_read_up_to_64_characters() -> None:
