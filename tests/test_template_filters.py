@@ -609,7 +609,10 @@ LIST = ["a", "b", "c"]  # 4 items as a tree: the list and its 3 texts
         ("{{ s | truncate(10) }}", 1 + 1 + 10),
         ("{{ s | wordwrap(64) }}", 1 + 1 + 160 + 11 + 10),
         ("{{ s | sort | length }}", 1 + 640 + (641 + 10) + 1),
-        ("{{ odd | sort(false) | length }}", 1 + 1 + 704 + (705 + 11) + 1),
+        ("{{ s641 | sort(false) | length }}", 1 + 1 + 641 + (642 + 10) + 1),
+        # journeykit's own: a result over 200 characters is counted in full
+        ("{{ 1 | plural(p200, p200) }}", 1 + 2),
+        ("{{ 1 | plural(p201, p201) }}", 1 + 2 + 3),
         ("{{ l | sort | length }}", 1 + 4 + 4 + 1),
         ("{{ l | sort(false, true) | length }}", 1 + 2 + 4 + 4 + 1),
         ("{{ l | join(', ') }}", 1 + 3),
@@ -627,7 +630,15 @@ LIST = ["a", "b", "c"]  # 4 items as a tree: the list and its 3 texts
     ],
 )
 def test_each_filter_costs_what_the_budget_documents(source: str, expected: int) -> None:
-    assert cost(source, {"s": TEXT, "odd": "x" * 704, "l": LIST}) == expected
+    context = {
+        "s": TEXT,
+        "odd": "x" * 704,
+        "s641": "x" * 641,
+        "p200": "y" * 200,
+        "p201": "y" * 201,
+        "l": LIST,
+    }
+    assert cost(source, context) == expected
 
 
 def test_a_generator_is_charged_per_item_as_it_is_consumed() -> None:
