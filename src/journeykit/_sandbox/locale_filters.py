@@ -148,7 +148,7 @@ def _code(currency: str) -> str:
 def _space_currency(text: str, symbol: str) -> str:
     """CLDR's currency spacing, which Babel does not apply: no-break space between a
     currency code made of letters and the digits next to it (``SEK 499.00``)."""
-    at = text.find(symbol) if symbol else -1
+    at = text.find(symbol)  # Babel's symbol is never empty: at worst the code itself
     if at < 0:
         return text
     end = at + len(symbol)
