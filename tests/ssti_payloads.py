@@ -461,5 +461,6 @@ PAYLOADS: tuple[Payload, ...] = (
         "switches off HTML escaping",
     ),
     Payload("safe-filter", "{{ customer.first_name | safe }}", "security", "HTML injection"),
-    Payload("tojson-filter", "{{ customer | tojson }}", "security", "dumps host data"),
+    Payload("tojson-filter", "{{ customer.items | tojson }}", "security", "dumps a host object"),
+    Payload("tojson-namespace", "{{ namespace | tojson }}", "security", "dumps a host object"),
 )

@@ -118,8 +118,10 @@ def test_customer_normalises_and_defaults() -> None:
 
 def test_records_are_immutable() -> None:
     c = customer()
-    with pytest.raises(ValueError, match="frozen"):
+    with pytest.raises(JourneykitError, match="frozen: its 'suppressed' cannot be changed"):
         c.suppressed = True  # type: ignore[misc]  # the point of the test
+    with pytest.raises(JourneykitError, match="frozen"):
+        del c.email
 
 
 def test_records_are_immutable_all_the_way_down() -> None:

@@ -9,12 +9,15 @@ change without notice.
 'orders in the last 365 days >= 2 and time since the last order < 90 days'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from journeykit._diff import Change, diff
 from journeykit._errors import (
     DefinitionError,
     InvalidInputError,
     JourneykitError,
     Problem,
+    TemplateError,
     UsageError,
 )
 from journeykit.analytics import (
@@ -46,22 +49,6 @@ from journeykit.conditions import (
     stage_for,
     total,
 )
-from journeykit.engine import (
-    Action,
-    Cap,
-    CustomerState,
-    Decision,
-    DefinitionSet,
-    Engine,
-    JourneyEntered,
-    JourneyExited,
-    JourneyExplanation,
-    JourneySkipped,
-    MessageSuppressed,
-    Policy,
-    SendMessage,
-    UpdateCustomer,
-)
 from journeykit.facts import Facts, FactsSpec
 from journeykit.journeys import (
     Branch,
@@ -79,15 +66,6 @@ from journeykit.journeys import (
 )
 from journeykit.models import Channel, ConsentStatus, Customer, Event
 from journeykit.stages import Stage, StageChanged, StageMachine, Transition
-from journeykit.templates import (
-    MessageTemplate,
-    RenderedMessage,
-    TemplateError,
-    TemplateLimits,
-    Templates,
-    template_context,
-    validate,
-)
 from journeykit.time import (
     Duration,
     next_anniversary,
@@ -96,6 +74,78 @@ from journeykit.time import (
     quiet_end,
     shift,
 )
+
+if TYPE_CHECKING:
+    from journeykit.engine import (
+        Action,
+        Cap,
+        CustomerState,
+        Decision,
+        DefinitionSet,
+        Engine,
+        JourneyEntered,
+        JourneyExited,
+        JourneyExplanation,
+        JourneySkipped,
+        MessageSuppressed,
+        Policy,
+        SendMessage,
+        UpdateCustomer,
+    )
+    from journeykit.templates import (
+        MessageTemplate,
+        RenderedMessage,
+        TemplateLimits,
+        Templates,
+        template_context,
+        validate,
+    )
+
+# Names whose modules import jinja2 load on first use, so that importing journeykit (or
+# journeykit.errors) costs a host that sends no messages nothing: name -> module. Any
+# module that imports journeykit.templates belongs here too.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "MessageTemplate",
+            "RenderedMessage",
+            "TemplateLimits",
+            "Templates",
+            "template_context",
+            "validate",
+        ),
+        "journeykit.templates",
+    ),
+    **dict.fromkeys(
+        (
+            "Engine",
+            "DefinitionSet",
+            "Policy",
+            "Cap",
+            "CustomerState",
+            "Decision",
+            "Action",
+            "JourneyEntered",
+            "JourneyExited",
+            "JourneySkipped",
+            "SendMessage",
+            "MessageSuppressed",
+            "UpdateCustomer",
+            "JourneyExplanation",
+        ),
+        "journeykit.engine",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'journeykit' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(module), name)
+
 
 __version__ = "0.1.0.dev0"
 

@@ -39,7 +39,13 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, core_schema
 
-from journeykit._errors import DefinitionError, InvalidInputError, JourneykitError, Problem
+from journeykit._errors import (
+    DefinitionError,
+    InvalidInputError,
+    JourneykitError,
+    Problem,
+    UsageError,
+)
 from journeykit._loading import load_json, load_yaml, nesting_problem, path_text, problems_from
 
 __all__ = [
@@ -274,6 +280,19 @@ class FrozenModel(BaseModel):
         ``model_copy`` skips validation). ``deep`` changes nothing: models are immutable."""
         data = {name: getattr(self, name) for name in type(self).model_fields}
         return type(self).model_validate(data | dict(update or {}))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).model_fields:
+            raise UsageError(
+                f"{type(self).__name__} is frozen: its {name!r} cannot be changed; build a new "
+                f"one with model_copy(update={{{name!r}: ...}})"
+            )
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in type(self).model_fields:
+            raise UsageError(f"{type(self).__name__} is frozen: its {name!r} cannot be deleted")
+        super().__delattr__(name)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BaseModel):

@@ -12,6 +12,10 @@ each also subclasses the fitting built-in so ``except ValueError`` keeps working
   (``properties.value``).
 - :class:`UsageError` (``RuntimeError``): the host called journeykit in a way it does not
   support (a state written by a newer release, say).
+- :class:`TemplateError` (``ValueError``): a message template could not be rendered, with
+  subclasses saying why (:class:`TemplateSecurityError`, :class:`TemplateLimitError`,
+  :class:`MissingVariableError`, :class:`TemplateNotFoundError`). It says where:
+  ``templates[cart_reminder].sv-SE.html:3``.
 
 Models never let pydantic's own ``ValidationError`` escape: building a record
 (``Customer``, ``Event``) raises :class:`InvalidInputError`, building or loading a
@@ -31,6 +35,12 @@ __all__ = [
     "UsageError",
     "Problem",
     "quote",
+    "TemplateError",
+    "TemplateSecurityError",
+    "TemplateLimitError",
+    "MissingVariableError",
+    "TemplateNotFoundError",
+    "template_location",
 ]
 
 #: The longest piece of user text (a condition, a value) a message quotes.
@@ -149,5 +159,151 @@ class UsageError(JourneykitError, RuntimeError):
     """journeykit was called in a way it does not support."""
 
 
-for _cls in (JourneykitError, DefinitionError, InvalidInputError, UsageError, Problem):
+def template_location(
+    template: str | None, variant: str | None, part: str | None, line: int | None
+) -> str:
+    """``templates[name].variant.part:line``, leaving out what is unknown.
+
+    >>> template_location("cart", "sv-SE", "html", 3), template_location(None, None, None, 2)
+    ('templates[cart].sv-SE.html:3', 'line 2')
+    """
+    text = "" if template is None else f"templates[{template}]"
+    for piece in (variant, part):
+        if piece is not None:
+            text = f"{text}.{piece}" if text else piece
+    if line is not None and text:
+        text = f"{text}:{line}"
+    elif line is not None:
+        text = f"line {line}"
+    return text
+
+
+def _valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates written as escapes, so it can always be encoded."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class TemplateError(JourneykitError, ValueError):
+    """A template could not be compiled or rendered.
+
+    The engine turns it into ``MessageSuppressed(reason="render_failed")`` with this
+    text. ``path`` says where: ``templates[cart_reminder].sv-SE.html:3`` (name, variant,
+    part, line; the parts that are known). When the failure is inside a shared layout,
+    ``layout`` says where in it (``layouts[email].default:12``) and the text ends with
+    it. The text never contains object reprs or memory addresses, and is always valid
+    Unicode.
+
+    >>> err = TemplateError("'nickname' is undefined", template="welcome",
+    ...                     variant="default", part="text", line=2)
+    >>> print(err)
+    templates[welcome].default.text:2: 'nickname' is undefined
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        template: str | None = None,
+        variant: str | None = None,
+        part: str | None = None,
+        line: int | None = None,
+        layout: str | None = None,
+    ) -> None:
+        self.reason = _valid_unicode(reason)
+        self.template = template
+        self.variant = variant
+        self.part = part
+        self.line = line
+        self.layout = layout
+        super().__init__(str(self))
+
+    @property
+    def path(self) -> str:
+        """Where the error is, in the format :class:`~journeykit.templates.Templates`
+        problems use."""
+        return template_location(self.template, self.variant, self.part, self.line)
+
+    def __str__(self) -> str:
+        path = self.path
+        reason = self.reason if self.layout is None else f"{self.reason} (in {self.layout})"
+        return f"{path}: {reason}" if path else reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_template_error,
+            (
+                type(self),
+                self.reason,
+                self.template,
+                self.variant,
+                self.part,
+                self.line,
+                self.layout,
+            ),
+        )
+
+    def located(
+        self,
+        template: str | None,
+        variant: str | None,
+        part: str | None,
+        line: int | None,
+        layout: str | None = None,
+    ) -> TemplateError:
+        """A copy of this error with the location filled in where it was missing."""
+        return type(self)(
+            self.reason,
+            template=self.template or template,
+            variant=self.variant or variant,
+            part=self.part or part,
+            line=self.line if self.line is not None else line,
+            layout=self.layout or layout,
+        )
+
+
+def _rebuild_template_error(
+    cls: type[TemplateError],
+    reason: str,
+    template: str | None,
+    variant: str | None,
+    part: str | None,
+    line: int | None,
+    layout: str | None = None,
+) -> TemplateError:
+    return cls(reason, template=template, variant=variant, part=part, line=line, layout=layout)
+
+
+class TemplateSecurityError(TemplateError):
+    """A template tried something the sandbox does not allow (Python internals, methods
+    that are not on the allowlist, files, switching off escaping)."""
+
+
+class TemplateLimitError(TemplateError):
+    """A template exceeded a limit: output size, work per render, nesting, ``range`` or
+    the size of its code."""
+
+
+class MissingVariableError(TemplateError):
+    """A strict template used a value the context does not have."""
+
+
+class TemplateNotFoundError(TemplateError):
+    """No template (or layout) of that name, or no variant for the locale and no
+    ``default``."""
+
+
+for _cls in (
+    JourneykitError,
+    DefinitionError,
+    InvalidInputError,
+    UsageError,
+    Problem,
+    TemplateError,
+    TemplateSecurityError,
+    TemplateLimitError,
+    MissingVariableError,
+    TemplateNotFoundError,
+):
     _cls.__module__ = "journeykit.errors"

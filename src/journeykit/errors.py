@@ -1,18 +1,20 @@
-"""Exceptions raised by journeykit. See :mod:`journeykit._errors` for the rules."""
+"""Exceptions raised by journeykit. See :mod:`journeykit._errors` for the rules.
+
+Importing this module imports no template engine: a host that only catches errors pays
+for nothing else.
+"""
 
 from journeykit._errors import (
     DefinitionError,
     InvalidInputError,
     JourneykitError,
-    Problem,
-    UsageError,
-)
-from journeykit._sandbox import (
     MissingVariableError,
+    Problem,
     TemplateError,
     TemplateLimitError,
     TemplateNotFoundError,
     TemplateSecurityError,
+    UsageError,
 )
 
 __all__ = [

@@ -1,77 +1,72 @@
-"""The filters and tests journeykit templates may use, each bounded and locale-aware.
+"""The jinja2 filters and tests templates may use, each bounded.
 
 Every filter and test here is ``pass_context``: jinja2 never evaluates those while
 compiling, so none can be made to allocate inside ``from_string``
-(``{{ 'a'|center(10**9) }}`` would in stock jinja2). Each one charges the render's work
-budget for its input *before* running (see :func:`journeykit._sandbox.work`), refuses
-inputs whose text would be a repr, estimates output size before allocating where an
-argument can make it large, and checks the size of what it returns.
+(``{{ 'a'|indent(10**9) }}`` would in stock jinja2). Each one charges the render's work
+budget for its input and for each argument *before* running (see
+:func:`~journeykit._sandbox.budget.work`), refuses inputs whose text would be a repr,
+estimates its output's size before allocating where an argument can make it large, and
+checks what it returns (:func:`~journeykit._sandbox.values.checked`).
 
-The locale-aware filters read the render's Babel locale and time zone from the current
-:class:`~journeykit._sandbox.RenderState`, so they are pure functions of their inputs.
+journeykit's own filters (money, dates, plurals) live in
+:mod:`~journeykit._sandbox.locale_filters`; a host's in
+:mod:`~journeykit._sandbox.host_filters`.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping, MappingView, Sequence, Set
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, MappingView, Sequence, Set
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from decimal import Decimal
 from typing import Any, cast
 
-from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import (
-    format_currency,
-    format_decimal,
-    format_percent,
-    get_currency_symbol,
-    list_currencies,
-)
 from jinja2 import filters as jinja_filters
 from jinja2 import pass_context
 from jinja2 import tests as jinja_tests
 from jinja2.runtime import Context, Undefined
 from markupsafe import Markup, escape
 
-from journeykit._sandbox import (
+from journeykit._errors import TemplateError, TemplateLimitError, TemplateSecurityError
+from journeykit._sandbox.access import strip_cost
+from journeykit._sandbox.budget import (
+    PYTHON_SHIFT,
+    TEXT_SHIFT,
     RenderState,
-    TemplateError,
-    TemplateLimitError,
-    TemplateSecurityError,
-    as_text,
     counted,
     current_state,
-    describe,
-    strip_cost,
+    shape,
     work,
 )
+from journeykit._sandbox.values import (
+    as_text,
+    check_number,
+    checked,
+    describe,
+    is_plain_scalar,
+)
 
-__all__ = ["DROPPED_FILTERS", "FILTERS", "TESTS"]
+__all__ = ["DROPPED_FILTERS", "FILTERS", "TESTS", "Filter"]
 
 Filter = Callable[..., Any]
 
-#: jinja2's built-in filters that journeykit leaves out, and why (``validate`` says so).
+#: jinja2's built-in filters that journeykit leaves out, and why (validation says so).
 DROPPED_FILTERS: Mapping[str, str] = {
     "attr": "it reads attributes by name, the way sandbox escapes do; use x.name",
     "center": "it pads text to any width; pad in the template instead",
-    "format": "printf-style formatting can pad to any width and print reprs;"
-    " build text with ~ and filters",
     "forceescape": "escaping is automatic in the html part",
     "pprint": "it prints Python reprs",
     "random": "templates must render the same way every time",
     "safe": "customer data in the html part is always escaped",
-    "tojson": "templates produce text for people, not data",
     "urlize": "it rewrites text into HTML links; write the link in the template",
     "xmlattr": "it builds HTML attributes from data (see CVE-2024-22195); write them out",
 }
 
-_NAMED_FORMATS = frozenset({"short", "medium", "long", "full"})
-_MAX_PATTERN = 64
-_MAX_NUMBER_TEXT = 64
-_MAX_MAGNITUDE = Decimal(10) ** 15
-_FORMS = ("zero", "one", "two", "few", "many", "other")
+#: The largest width or precision ``|format`` takes.
+MAX_FORMAT_WIDTH = 50
+#: The largest indent ``|tojson`` takes.
+MAX_JSON_INDENT = 8
 
 
 # --------------------------------------------------------------------------- input checks
@@ -80,24 +75,9 @@ _FORMS = ("zero", "one", "two", "few", "many", "other")
 def _iterable(value: Any, name: str) -> Any:
     if isinstance(value, (Undefined, str, Sequence, Mapping, Set, MappingView, Iterator)):
         return value
-    if value is None or isinstance(value, (bool, int, float, Decimal, date, time)):
+    if is_plain_scalar(value):
         raise TemplateError(f"|{name} needs a list, got {describe(value)}")
     raise TemplateSecurityError(f"cannot apply |{name} to {describe(value)}")
-
-
-def _plain(value: Any, name: str, depth: int = 0) -> None:
-    """Refuse anything but plain data anywhere inside ``value``."""
-    if depth > 8:
-        raise TemplateError(f"|{name}: data nested too deeply")
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            as_text(key, f"apply |{name} to")
-            _plain(item, name, depth + 1)
-    elif isinstance(value, (Sequence, Set)) and not isinstance(value, str):
-        for item in value:
-            _plain(item, name, depth + 1)
-    else:
-        as_text(value, f"apply |{name} to")
 
 
 def _int_arg(value: Any, what: str) -> int:
@@ -126,9 +106,22 @@ def _text_check(name: str) -> Check:
     return check
 
 
+#: Filters that compare text without case by default, and where their
+#: ``case_sensitive`` argument is: they make a lower-case copy of every text item.
+_CASE_ARGUMENT = {"dictsort": 0, "groupby": 2, "max": 0, "min": 0, "sort": 1, "unique": 0}
+
+
 def _list_check(name: str) -> Check:
+    position = _CASE_ARGUMENT.get(name)
+
     def check(state: RenderState, value: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
-        return _iterable(value, name)
+        value = _iterable(value, name)
+        if position is not None and not isinstance(value, Iterator):
+            sensitive = args[position] if len(args) > position else kw.get("case_sensitive")
+            if not sensitive:
+                # the lower-case copies are built before anything is compared
+                state.build(shape(value)[1])
+        return value
 
     return check
 
@@ -192,10 +185,11 @@ def _check_wordwrap(
 def _check_truncate(
     state: RenderState, value: Any, args: tuple[Any, ...], kw: dict[str, Any]
 ) -> Any:
-    if len(args) > 2:
-        as_text(args[2], "end with")
-    elif "end" in kw:
-        as_text(kw["end"], "end with")
+    length = args[0] if args else kw.get("length", 255)
+    _int_arg(length, "|truncate's length")
+    end = args[2] if len(args) > 2 else kw.get("end", "...")
+    if not isinstance(end, str):
+        raise TemplateError(f"|truncate's end must be text, got {describe(end)}")
     return as_text(value, "apply |truncate to")
 
 
@@ -210,21 +204,56 @@ def _check_trim(state: RenderState, value: Any, args: tuple[Any, ...], kw: dict[
 def _check_urlencode(
     state: RenderState, value: Any, args: tuple[Any, ...], kw: dict[str, Any]
 ) -> Any:
-    _plain(value, "urlencode")
+    """Text, a mapping of names to text or numbers, or a list of (name, value) pairs:
+    nothing nested deeper, so no repr of a list is ever encoded."""
+    if isinstance(value, str):
+        pairs: list[Any] = [value]
+    elif isinstance(value, Mapping):
+        pairs = [item for pair in value.items() for item in pair]
+    elif isinstance(value, (Sequence, Set, MappingView)):
+        pairs = []
+        for pair in cast("Iterable[Any]", value):
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TemplateError(
+                    "|urlencode takes text, a mapping, or a list of (name, value) pairs;"
+                    f" got an item that is {describe(pair)}"
+                )
+            pairs.extend(pair)
+    else:
+        raise TemplateError(f"|urlencode needs text or a mapping, got {describe(value)}")
+    size = 0
+    for item in pairs:
+        if not is_plain_scalar(item) and not isinstance(item, str):
+            raise TemplateError(
+                f"|urlencode takes text and numbers as names and values, got {describe(item)}"
+                " (nested lists and mappings cannot be encoded)"
+            )
+        text = as_text(item, "apply |urlencode to")
+        # each character becomes at most 3 (ASCII) or 12 (4 UTF-8 bytes) characters
+        size += len(text) * (3 if text.isascii() else 12) + 1
+    _estimate(state, size, "urlencode")
     return value
 
 
-#: How a filter's cost grows with its input (see :func:`journeykit._sandbox.work`).
+#: How a filter's cost grows with its input (see :func:`journeykit._sandbox.budget.work`).
 FREE = "free"  # constant time: first, length, abs...
 TEXT = "text"  # C-speed over the text: upper, replace, truncate...
 PYTHON = "python"  # Python code per character or word: title, wordwrap, striptags...
-ITEMS = "items"  # Python code per item (or per character of text): sort, map, unique...
-_TEXT_SHIFT = {FREE: 0, TEXT: 10, PYTHON: 2, ITEMS: 0}
+ITEMS = "items"  # Python code per item (and C-speed per character): sort, map, unique...
+_TEXT_SHIFT = {FREE: 0, TEXT: TEXT_SHIFT, PYTHON: PYTHON_SHIFT, ITEMS: TEXT_SHIFT}
 
 
-def _input_cost(value: Any, args: tuple[Any, ...], kwargs: dict[str, Any], cost: str) -> int:
-    units = 0 if cost == FREE else work(value, _TEXT_SHIFT[cost])
-    for argument in (*args, *kwargs.values()):
+def input_cost(value: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], cost: str) -> int:
+    """Units to pay before a filter or test runs: one per argument, and what the value
+    and the arguments cost to go through (a filter that goes through items, given text,
+    goes through its characters one by one)."""
+    if cost == ITEMS and isinstance(value, str):
+        units = len(args) + len(kwargs) + len(value)
+    else:
+        units = len(args) + len(kwargs) + (0 if cost == FREE else work(value, _TEXT_SHIFT[cost]))
+    for argument in args:
+        units += work(argument)
+    for argument in kwargs.values():
         units += work(argument)
     return units
 
@@ -233,6 +262,12 @@ def _check_round(state: RenderState, value: Any, args: tuple[Any, ...], kw: dict
     precision = _int_arg(args[0] if args else kw.get("precision", 0), "|round's precision")
     if not -15 <= precision <= 15:
         raise TemplateError("|round's precision must be between -15 and 15")
+    check_number(value)
+    return value
+
+
+def _check_number(state: RenderState, value: Any, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+    check_number(value)
     return value
 
 
@@ -247,7 +282,7 @@ def _builtin(name: str, check: Check | None = None, cost: str = TEXT) -> Filter:
         if check is not None:
             value = check(state, value, args, kwargs)
         # Pay before running: the filter's time grows with its input.
-        state.charge(1 + _input_cost(value, args, kwargs, cost))
+        state.charge(1 + input_cost(value, args, kwargs, cost))
         if cost == ITEMS and isinstance(value, Iterator):
             value = counted(value, state)
         if kind == "context":
@@ -258,31 +293,26 @@ def _builtin(name: str, check: Check | None = None, cost: str = TEXT) -> Filter:
             result = func(context.environment, value, *args, **kwargs)
         else:
             result = func(value, *args, **kwargs)
-        return state.checked(result)
+        return checked(state, result)
 
     wrapper.__name__ = wrapper.__qualname__ = f"filter_{name}"
     wrapper.__doc__ = func.__doc__
     return wrapper
 
 
-# --------------------------------------------------------------------------- journeykit's own
+_indent_builtin = _builtin("indent", _check_indent, PYTHON)
 
 
-def _own(func: Callable[..., Any]) -> Filter:
-    """Make ``func(state, value, *args)`` a filter; undefined inputs pass through."""
+@pass_context
+def _indent(context: Context, value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> Any:
+    """Each line after the first indented by ``width`` spaces (or that text)."""
+    if context.eval_ctx.autoescape and isinstance(width, str) and not isinstance(width, Markup):
+        # jinja2 marks a text indent safe when the value is markup: escape it first
+        width = escape(width)
+    return _indent_builtin(context, value, width, *args, **kwargs)
 
-    @pass_context
-    def wrapper(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
-        state = current_state()
-        state.charge()
-        for argument in (value, *args, *kwargs.values()):
-            if isinstance(argument, Undefined):
-                return argument
-        return state.checked(func(state, value, *args, **kwargs))
 
-    wrapper.__name__ = wrapper.__qualname__ = f"filter_{func.__name__.lstrip('_')}"
-    wrapper.__doc__ = func.__doc__
-    return wrapper
+# --------------------------------------------------------------------------- rewritten ones
 
 
 @pass_context
@@ -319,8 +349,8 @@ def _join(context: Context, value: Any, d: Any = "", attribute: Any = None) -> s
     if context.eval_ctx.autoescape and (
         hasattr(separator, "__html__") or any(hasattr(t, "__html__") for t in texts)
     ):
-        return state.checked(escape(separator).join(texts))
-    return state.checked(separator.join(texts))
+        return checked(state, escape(separator).join(texts))
+    return checked(state, separator.join(texts))
 
 
 @pass_context
@@ -328,7 +358,7 @@ def _escape(context: Context, value: Any) -> Markup:
     """The text with HTML special characters escaped."""
     state = current_state()
     state.charge(1 + work(value))
-    return state.checked(escape(as_text(value, "escape")))
+    return checked(state, escape(as_text(value, "escape")))
 
 
 @pass_context
@@ -338,171 +368,100 @@ def _string(context: Context, value: Any) -> str:
     return as_text(value, "convert")
 
 
-def _decimal(value: Any, name: str) -> Decimal:
-    if isinstance(value, bool):
-        raise TemplateError(f"|{name} needs a number, got a boolean")
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value) if value.bit_length() <= 64 else Decimal("Infinity")
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-    elif isinstance(value, str):
-        text = value.strip()
-        if len(text) > _MAX_NUMBER_TEXT:
-            raise TemplateError(f"|{name} needs a number, got text that is too long")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise TemplateError(f"|{name} needs a number, got {text!r}") from None
-    elif value is None:
-        raise TemplateError(f"|{name} needs a number, got none")
-    else:
-        raise TemplateError(f"|{name} needs a number, got {describe(value)}")
-    if not number.is_finite() or abs(number) >= _MAX_MAGNITUDE:
-        raise TemplateError(f"|{name}: the number is too large or not finite")
-    # Tiny exponents (1e-999999) would make Babel print a million digits.
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -12:
-        return number.quantize(Decimal("1e-12"))
-    return number
+_SPEC = re.compile(
+    r"%(?:\((?P<key>[^()]*)\))?(?P<flags>[-#0 +]*)(?P<width>\*|\d+)?"
+    r"(?:\.(?P<precision>\*|\d+))?(?P<conversion>.?)"
+)
+_CONVERSIONS = frozenset("sdifFeEgGxXo%")
 
 
-@lru_cache(maxsize=1)
-def _currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
-
-
-def _currency_code(currency: Any) -> str:
-    if not isinstance(currency, str):
-        raise TemplateError(f"|money needs a currency code such as 'SEK', got {describe(currency)}")
-    code = currency.strip().upper()
-    if code not in _currencies():
-        raise TemplateError(f"|money: unknown currency code {currency[:8]!r}")
-    return code
-
-
-def _space_currency(text: str, symbol: str) -> str:
-    """CLDR's currency spacing, which Babel does not apply: no-break space between a
-    currency code made of letters and the digits next to it (``SEK 499.00``)."""
-    at = text.find(symbol) if symbol else -1
-    if at < 0:
-        return text
-    end = at + len(symbol)
-    if end < len(text) and text[end].isdigit() and unicodedata.category(symbol[-1])[0] not in "SZ":
-        text = f"{text[:end]}\u00a0{text[end:]}"
-    if at > 0 and text[at - 1].isdigit() and unicodedata.category(symbol[0])[0] not in "SZ":
-        text = f"{text[:at]}\u00a0{text[at:]}"
-    return text
-
-
-@lru_cache(maxsize=4096)
-def _format_money(amount: Decimal, code: str, locale: Locale) -> str:
-    # Cached: Babel takes tens of microseconds per amount, and the same prices recur in
-    # every customer's message. The result depends on these three values only.
-    text = format_currency(amount, code, locale=locale)
-    return _space_currency(text, get_currency_symbol(code, locale=locale))
-
-
-def _money(state: RenderState, value: Any, currency: Any = None) -> str:
-    """An amount in a currency, formatted for the reader's locale."""
-    return _format_money(_decimal(value, "money"), _currency_code(currency), state.locale)
-
-
-def _number(state: RenderState, value: Any, decimals: Any = None) -> str:
-    """A number with the locale's separators; ``decimals`` fixes the fraction digits."""
-    number = _decimal(value, "number")
-    if decimals is None:
-        return format_decimal(number, locale=state.locale)
-    places = _int_arg(decimals, "|number's decimals")
-    if not 0 <= places <= 12:
-        raise TemplateError("|number's decimals must be between 0 and 12")
-    pattern = "#,##0." + "0" * places if places else "#,##0"
-    return format_decimal(number, format=pattern, locale=state.locale)
-
-
-def _percent(state: RenderState, value: Any) -> str:
-    """A fraction as a percentage (0.125 gives 12.5%), in the locale's style."""
-    number = _decimal(value, "percent")
-    return format_percent(number, locale=state.locale, decimal_quantization=False)
-
-
-def _pattern(format: Any, name: str) -> str:
-    pattern = as_text(format, "use as a date format")
-    if pattern not in _NAMED_FORMATS and len(pattern) > _MAX_PATTERN:
-        raise TemplateError(f"|{name}: the format pattern is longer than {_MAX_PATTERN}")
-    return pattern
-
-
-def _moment(value: Any, name: str) -> date:
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) > _MAX_PATTERN:
-            raise TemplateError(f"|{name} needs a date, got text that is too long")
-        try:
-            if "T" in text or " " in text or ":" in text:
-                if text.endswith(("Z", "z")):
-                    text = text[:-1] + "+00:00"
-                value = datetime.fromisoformat(text)
-            else:
-                value = date.fromisoformat(text)
-        except ValueError:
-            raise TemplateError(f"|{name} needs an ISO 8601 date, got {text!r}") from None
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
+@pass_context
+def _format(context: Context, value: Any, *args: Any, **kwargs: Any) -> str:
+    """printf-style formatting, ``'%s: %.2f'|format(name, price)``, made safe: the
+    conversions are ``s d i f F e E g G x X o %``, widths and precisions are at most
+    :data:`MAX_FORMAT_WIDTH`, and the values must be text, numbers or dates."""
+    state = current_state()
+    pattern = as_text(value, "format")
+    state.charge(1 + input_cost(pattern, args, kwargs, TEXT))
+    if args and kwargs:
+        raise TemplateError("|format takes values by position or by name, not both")
+    size = len(pattern)
+    for spec in _SPEC.finditer(pattern):
+        conversion = spec.group("conversion")
+        if conversion not in _CONVERSIONS:
+            shown = conversion or "the end of the text"
             raise TemplateError(
-                f"|{name} needs a datetime with a time zone; a naive datetime is ambiguous"
+                f"|format: %{shown} is not available; use %s, %d, %f, %e, %g, %x or %o"
             )
+        for part in ("width", "precision"):
+            number = spec.group(part)
+            if number == "*":
+                raise TemplateError(f"|format: a {part} of * is not available; write it out")
+            if number is not None and int(number) > MAX_FORMAT_WIDTH:
+                raise TemplateLimitError(
+                    f"|format: a {part} of {number} is more than the {MAX_FORMAT_WIDTH} allowed"
+                )
+        size += 2 * MAX_FORMAT_WIDTH + 320  # the widest number a conversion can print
+    for argument in (*args, *kwargs.values()):
+        if not (is_plain_scalar(argument) or isinstance(argument, str)):
+            if isinstance(argument, (Mapping, Sequence, Set, MappingView, Undefined)):
+                raise TemplateError(
+                    f"|format takes text, numbers and dates as values, got {describe(argument)}"
+                )
+            raise TemplateSecurityError(f"cannot format {describe(argument)}")
+        check_number(argument)
+        size += len(as_text(argument, "format"))
+    _estimate(state, size, "format")
+    return checked(state, pattern % (kwargs or args))
+
+
+def _json_value(value: Any) -> Any:
+    """``value`` as JSON data: dates as ISO 8601 text, decimals as their exact text."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return str(value) if isinstance(value, str) else value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise TemplateError("|tojson: a number that is not finite has no JSON form")
         return value
-    if isinstance(value, date):
-        return value
-    raise TemplateError(f"|{name} needs a date, got {describe(value)}")
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime, time)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        data: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TemplateError(f"|tojson: mapping keys must be text, got {describe(key)}")
+            data[str(key)] = _json_value(item)
+        return data
+    if isinstance(value, (list, tuple, range)):
+        return [_json_value(item) for item in value]
+    if isinstance(value, (Set, MappingView)):
+        raise TemplateError("|tojson: a set has no order; make it a list with |sort first")
+    if isinstance(value, Undefined):
+        return _json_value(str(value))  # strict: fails; lenient: empty text
+    raise TemplateSecurityError(f"cannot apply |tojson to {describe(value)}")
 
 
-def _date(state: RenderState, value: Any, format: Any = "medium") -> str:
-    """The date, in the customer's time zone, formatted for the locale."""
-    moment = _moment(value, "date")
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(state.tz).date()
-    return format_date(moment, _pattern(format, "date"), locale=state.locale)
+_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
 
 
-def _datetime(state: RenderState, value: Any, format: Any = "medium") -> str:
-    """The date and time, in the customer's time zone, formatted for the locale."""
-    moment = _moment(value, "datetime")
-    if not isinstance(moment, datetime):
-        raise TemplateError("|datetime needs a date and time; use |date for a date")
-    return format_datetime(
-        moment, _pattern(format, "datetime"), tzinfo=state.tz, locale=state.locale
-    )
-
-
-def _time(state: RenderState, value: Any, format: Any = "short") -> str:
-    """The time of day, in the customer's time zone, formatted for the locale."""
-    moment = _moment(value, "time")
-    if not isinstance(moment, datetime):
-        raise TemplateError("|time needs a date and time")
-    return format_time(moment, _pattern(format, "time"), tzinfo=state.tz, locale=state.locale)
-
-
-def _plural(
-    state: RenderState,
-    value: Any,
-    one: Any,
-    other: Any,
-    zero: Any = None,
-    two: Any = None,
-    few: Any = None,
-    many: Any = None,
-) -> str:
-    """The word form that fits the count, by the locale's plural rules."""
-    if isinstance(value, bool):
-        raise TemplateError("|plural needs a number, got a boolean")
-    count: Any = value if isinstance(value, (int, float, Decimal)) else _decimal(value, "plural")
-    category = state.locale.plural_form(count)
-    forms = {"zero": zero, "one": one, "two": two, "few": few, "many": many, "other": other}
-    chosen = forms.get(category)
-    return as_text(other if chosen is None else chosen, "use as a plural form")
+@pass_context
+def _tojson(context: Context, value: Any, indent: Any = None) -> str:
+    """The value as JSON, keys sorted, safe inside HTML (``<``, ``>``, ``&`` and ``'``
+    are written as escapes, so it can go into a script tag or an attribute)."""
+    state = current_state()
+    items, chars = shape(value)
+    state.charge(1 + items + (chars >> TEXT_SHIFT))
+    if indent is not None:
+        indent = _int_arg(indent, "|tojson's indent")
+        if not 0 <= indent <= MAX_JSON_INDENT:
+            raise TemplateError(f"|tojson's indent must be between 0 and {MAX_JSON_INDENT}")
+    # every character may become a 6-character escape; every item adds punctuation
+    _estimate(state, chars * 6 + items * (8 + 2 * (indent or 0)), "tojson")
+    text = json.dumps(_json_value(value), sort_keys=True, indent=indent, ensure_ascii=False)
+    text = text.translate(_JSON_ESCAPES)
+    return checked(state, Markup(text) if context.eval_ctx.autoescape else text)
 
 
 _TEXT_FILTERS = {
@@ -543,13 +502,13 @@ def _build() -> dict[str, Filter]:
     for name, cost in _LIST_FILTERS.items():
         table[name] = _builtin(name, _list_check(name), cost)
     for name, cost in _NUMBER_FILTERS.items():
-        table[name] = _builtin(name, None, cost)
+        table[name] = _builtin(name, _check_number, cost)
     table["round"] = _builtin("round", _check_round, FREE)
     table["batch"] = _builtin("batch", _count_check("batch", "linecount"), ITEMS)
     table["slice"] = _builtin("slice", _count_check("slice", "slices"), ITEMS)
     table["sum"] = _builtin("sum", _check_sum, ITEMS)
     table["replace"] = _builtin("replace", _check_replace, TEXT)
-    table["indent"] = _builtin("indent", _check_indent, PYTHON)
+    table["indent"] = _indent
     table["wordwrap"] = _builtin("wordwrap", _check_wordwrap, PYTHON)
     table["truncate"] = _builtin("truncate", _check_truncate, TEXT)
     table["trim"] = _builtin("trim", _check_trim, TEXT)
@@ -558,18 +517,12 @@ def _build() -> dict[str, Filter]:
     table["join"] = _join
     table["escape"] = table["e"] = _escape
     table["string"] = _string
-    table["money"] = _own(_money)
-    table["number"] = _own(_number)
-    table["percent"] = _own(_percent)
-    table["date"] = _own(_date)
-    table["datetime"] = _own(_datetime)
-    table["time"] = _own(_time)
-    table["plural"] = _own(_plural)
-    assert not set(table) & set(DROPPED_FILTERS)
+    table["format"] = _format
+    table["tojson"] = _tojson
     return table
 
 
-#: Every filter a template may use, by name.
+#: jinja2's filters a template may use, by name, each bounded.
 FILTERS: Mapping[str, Filter] = _build()
 
 
@@ -580,7 +533,7 @@ def _test(name: str) -> Filter:
 
     @pass_context  # never evaluated while compiling, like the filters
     def wrapper(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
-        current_state().charge(1 + _input_cost(value, args, kwargs, TEXT))
+        current_state().charge(1 + input_cost(value, args, kwargs, TEXT))
         if kind == "environment":
             return func(context.environment, value, *args, **kwargs)
         return func(value, *args, **kwargs)
