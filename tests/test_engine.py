@@ -643,3 +643,33 @@ def test_a_concurrent_journey_runs_once_per_trigger() -> None:
     assert [m.template for m in sim.sent] == ["receipt", "receipt", "survey", "survey"]
     with pytest.raises(DefinitionError, match="concurrent"):
         post.model_copy(update={"reentry": "once"})
+
+
+def test_a_template_that_reads_what_the_trigger_cannot_give_is_a_problem() -> None:
+    templates = Templates(
+        templates={
+            "thanks": {"default": MessageTemplate(subject="Order {{ order.order_id }}", text="x")},
+            "offer": {
+                "default": MessageTemplate(
+                    subject="{{ discount }}% off", text="x", params=["discount"]
+                )
+            },
+        }
+    )
+    journey = Journey(
+        id="lapsed",
+        trigger=on_stage_entered("lapsed"),
+        steps=[send("thanks"), send("offer")],
+    )
+    with pytest.raises(DefinitionError) as info:
+        Engine(lifecycle(), [journey], templates)
+    found = {p.path: p.message for p in info.value.problems}
+    assert "reads 'order'" in found["journeys[lapsed].steps[0].template"]
+    assert "params={'discount': ...}" in found["journeys[lapsed].steps[1].params"]
+    fine = journey.model_copy(
+        update={
+            "trigger": on_event("order_placed"),
+            "steps": [send("thanks"), send("offer", params={"discount": 10})],
+        }
+    )
+    Engine(lifecycle(), [fine], templates)

@@ -18,10 +18,12 @@ from pydantic import Field
 
 from journeykit._base import Definition, Items
 from journeykit._errors import Problem
+from journeykit._sandbox.context import ORDER_EVENTS
 from journeykit.conditions import Condition, InStage
 from journeykit.engine._policy import Policy
 from journeykit.journeys import (
     Branch,
+    EventTrigger,
     Journey,
     Send,
     StageTrigger,
@@ -100,11 +102,12 @@ class DefinitionSet(Definition):
             for sub_path, node in _in_stage_nodes(cond, path):
                 for k, name in enumerate(node.stages):
                     yield from _stage_problem(name, stages, f"{sub_path}.stages[{k}]")
+        provided = _provided(journey)
         for path, step in _steps_with_paths(journey.steps, f"{where}.steps"):
             if isinstance(step, Send):
-                yield from self._send_problems(step, path)
+                yield from self._send_problems(step, path, provided)
 
-    def _send_problems(self, step: Send, path: str) -> Iterator[Problem]:
+    def _send_problems(self, step: Send, path: str, provided: frozenset[str]) -> Iterator[Problem]:
         variants = self.templates.templates.get(step.template)
         if variants is None:
             known = sorted(self.templates.templates)
@@ -116,6 +119,21 @@ class DefinitionSet(Definition):
                 f"no template named {step.template!r} in the registry (templates: {listing}){hint}",
             )
             return
+        missing = self.templates.names_used(step.template) - provided - set(step.params)
+        for name in sorted(missing):
+            if name in ("event", "order"):
+                yield Problem(
+                    f"{path}.template",
+                    f"template {step.template!r} reads {name!r}, which this journey's trigger "
+                    "does not give"
+                    + (" (only order events do)" if name == "order" else " (only an event does)"),
+                )
+            else:
+                yield Problem(
+                    f"{path}.params",
+                    f"template {step.template!r} reads {name!r}: give it in the step's params "
+                    f"(params={{{name!r}: ...}})",
+                )
         channel = Channel(step.channel)
         for variant, message in variants.items():
             for group in _PARTS_FOR[channel]:
@@ -126,6 +144,17 @@ class DefinitionSet(Definition):
                         f"template {step.template!r} ({variant}) has no {needed}, which a "
                         f"{channel.value} message needs",
                     )
+
+
+def _provided(journey: Journey) -> frozenset[str]:
+    """The context names every send of ``journey`` gets (besides its own params)."""
+    names = {"customer", "stage", "journey", "step"}
+    trigger = journey.trigger
+    if isinstance(trigger, EventTrigger):
+        names.add("event")
+        if trigger.event in ORDER_EVENTS:
+            names.add("order")
+    return frozenset(names)
 
 
 def _stage_problem(name: str, stages: set[str] | None, path: str) -> Iterator[Problem]:
