@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from journeykit.conditions import facts_spec
 from journeykit.errors import DefinitionError
-from journeykit.facts import FactsSpec
 from journeykit.models import Customer, Event
 from journeykit.presets import lifecycle
 from journeykit.stages import StageMachine
@@ -35,7 +35,7 @@ class Timeline:
     _n: int = 0
 
     def __post_init__(self) -> None:
-        self.spec = FactsSpec.for_conditions(self.machine.conditions())
+        self.spec = facts_spec(self.machine.conditions())
         self.facts = self.spec.empty()
         self._evaluate(self.customer.created_at)
 
@@ -44,7 +44,7 @@ class Timeline:
         event = Event(
             id=f"e{self._n}", customer_id=self.customer.id, type=kind, at=at, properties=props
         )  # type: ignore[arg-type]  # JSON values
-        self.facts = self.spec.fold(self.facts, event)
+        self.facts = self.spec.fold(self.facts, event, now=at)
         self._evaluate(at)
         return self
 
@@ -251,7 +251,7 @@ def test_the_stage_reached_is_what_the_rules_say(
         if event is None:
             life.tick(at)
         else:
-            life.facts = life.spec.fold(life.facts, event)
+            life.facts = life.spec.fold(life.facts, event, now=at)
             life.tick(at)
     life.tick(now)
     assert life.stage == direct_reading(events, opted_in, now)

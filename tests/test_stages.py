@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from journeykit.conditions import all_of, attr, count, in_stage, prop, since, stage_for
+from journeykit.conditions import all_of, attr, count, facts_spec, in_stage, prop, since, stage_for
 from journeykit.errors import DefinitionError, InvalidInputError, UsageError
 from journeykit.facts import FactsSpec
 from journeykit.models import Customer, Event
@@ -48,7 +48,7 @@ def machine(
 def moves(
     m: StageMachine, stage: str | None, n_orders: int, **kw: object
 ) -> list[tuple[str | None, str]]:
-    facts = FactsSpec.for_conditions(m.conditions()).fold_all(orders(n_orders))
+    facts = facts_spec(m.conditions()).fold_all(orders(n_orders), now=NOW)
     changes = m.evaluate(stage, kw.get("entered_at"), ADA, facts, NOW)  # type: ignore[arg-type]  # test helper
     return [(c.from_stage, c.to_stage) for c in changes]
 
@@ -89,7 +89,7 @@ def test_higher_priority_wins_then_declaration_order() -> None:
 
 def test_each_change_says_which_transition_fired_and_why() -> None:
     m = machine(BUYER, REPEAT, VIP, final="vip")
-    [change] = m.evaluate("new", None, ADA, SPEC.fold_all(orders(1)), NOW)
+    [change] = m.evaluate("new", None, ADA, SPEC.fold_all(orders(1), now=NOW), NOW)
     assert change == StageChanged(
         from_stage="new", to_stage="buyer", at=NOW, transition="new->buyer", reason="orders >= 1"
     )
@@ -98,7 +98,7 @@ def test_each_change_says_which_transition_fired_and_why() -> None:
 def test_any_source_means_every_stage_but_the_target_and_final_ones() -> None:
     lapse = Transition(source="*", target="gone", when=since("order_placed") > "30d", priority=5)
     m = machine(BUYER, REPEAT, VIP, lapse, stages="new buyer repeat vip gone", final="vip gone")
-    facts = SPEC.fold_all(orders(2, days_ago=40))
+    facts = SPEC.fold_all(orders(2, days_ago=40), now=NOW)
     changes = m.evaluate("repeat", None, ADA, facts, NOW)
     assert [(c.from_stage, c.to_stage) for c in changes] == [("repeat", "gone")]
     assert m.evaluate("vip", None, ADA, facts, NOW) == ()
@@ -107,7 +107,7 @@ def test_any_source_means_every_stage_but_the_target_and_final_ones() -> None:
 def test_time_in_stage_moves_customers_on_a_tick() -> None:
     settle = Transition(source="buyer", target="repeat", when=stage_for() >= "7d")
     m = machine(BUYER, settle, stages="new buyer repeat", final="repeat")
-    facts = SPEC.fold_all(orders(1))
+    facts = SPEC.fold_all(orders(1), now=NOW)
     assert m.evaluate("buyer", NOW - timedelta(days=6), ADA, facts, NOW) == ()
     [change] = m.evaluate("buyer", NOW - timedelta(days=7), ADA, facts, NOW)
     assert change.to_stage == "repeat"
@@ -116,7 +116,7 @@ def test_time_in_stage_moves_customers_on_a_tick() -> None:
 def test_explain_lists_every_outgoing_transition_with_its_outcome() -> None:
     to_vip = Transition(source="buyer", target="vip", when=count("order_placed") >= 5, priority=2)
     m = machine(BUYER, REPEAT, to_vip, VIP, final="vip")
-    checks = m.explain("buyer", None, ADA, SPEC.fold_all(orders(2)), NOW)
+    checks = m.explain("buyer", None, ADA, SPEC.fold_all(orders(2), now=NOW), NOW)
     assert [(c.target, c.enabled, c.condition) for c in checks] == [
         ("vip", False, "orders >= 5"),
         ("repeat", True, "orders >= 2"),
@@ -255,7 +255,7 @@ def test_renamed_stages_move_to_their_replacement_with_a_record() -> None:
         transitions=[Transition(source="new", target="customer", when=count("order_placed") >= 1)],
         renamed={"buyer": "customer", "prospect": "new"},
     )
-    changes = m.evaluate("prospect", None, ADA, SPEC.fold_all(orders(1)), NOW)
+    changes = m.evaluate("prospect", None, ADA, SPEC.fold_all(orders(1), now=NOW), NOW)
     assert [(c.from_stage, c.to_stage, c.transition) for c in changes] == [
         ("prospect", "new", "renamed"),
         ("new", "customer", "new->customer"),
@@ -461,5 +461,5 @@ def test_a_densely_connected_machine_is_checked_in_bounded_time() -> None:
 
 def test_naive_stage_entry_times_are_refused() -> None:
     m = machine(BUYER, final="buyer", stages="new buyer")
-    with pytest.raises(InvalidInputError, match="stage_entered_at must be timezone-aware"):
+    with pytest.raises(InvalidInputError, match="stage_entered_at: must be timezone-aware"):
         m.evaluate("new", datetime(2026, 1, 1), ADA, SPEC.empty(), NOW)

@@ -47,7 +47,7 @@ from journeykit.conditions import (
     not_,
     since,
 )
-from journeykit.models import Channel
+from journeykit.models import Channel, ChannelName
 from journeykit.stages import Stage, StageMachine, Transition
 from journeykit.time import Duration, DurationLike, describe_duration, parse_duration
 
@@ -65,7 +65,8 @@ def lifecycle(
     loyal_orders: int = 4,
     loyal_window: DurationLike = "365d",
     loyal_revenue: Decimal | int | str | None = 1000,
-    opt_in_channels: Sequence[Channel | str] = ("email",),
+    currency: str = "EUR",
+    opt_in_channels: Sequence[Channel | ChannelName] = ("email",),
     engagement_events: Sequence[str] = ("message_opened", "message_clicked"),
     subscribe_event: str = "subscribed",
 ) -> StageMachine:
@@ -79,14 +80,14 @@ def lifecycle(
     - ``sunset_after``: a subscriber who never bought and shows no engagement for this
       long after their latest ``subscribe_event`` is churned (sunset). A subscriber
       with no such event never sunsets: send ``subscribed`` when consent is given;
-    - ``loyal_orders`` within ``loyal_window``, or a net revenue of ``loyal_revenue``
-      (``None`` to ignore value), makes a repeat customer loyal;
+    - ``loyal_orders`` within ``loyal_window``, or a net revenue of ``loyal_revenue`` in
+      ``currency`` (``None`` to ignore value), makes a repeat customer loyal;
     - ``opt_in_channels``: consent on any of these makes a prospect a subscriber.
 
     >>> fast_fashion = lifecycle(at_risk_after="45d", lapsed_after="90d", loyal_orders=6)
     >>> print(fast_fashion.describe("repeat"))
     repeat -> at_risk [priority 10]: time since the last order > 45 days
-    repeat -> loyal: orders in the last 365 days >= 6 or revenue >= 1000
+    repeat -> loyal: orders in the last 365 days >= 6 or revenue in EUR >= 1000
     """
     at_risk = parse_duration(at_risk_after)
     lapsed = parse_duration(lapsed_after)
@@ -103,7 +104,7 @@ def lifecycle(
     recent = since(_ORDER) <= at_risk
     loyal: Condition = count(_ORDER, within=window) >= loyal_orders
     if loyal_revenue is not None:
-        loyal = loyal | (fact("revenue") >= Decimal(str(loyal_revenue)))
+        loyal = loyal | (fact("revenue", currency=currency) >= Decimal(str(loyal_revenue)))
     advocated = (count("review_submitted") >= 1) | (count("referral_made") >= 1)
     quiet = all_of(*(count(e, within=sunset) == 0 for e in engagement_events))
     sunset_due = (since(subscribe_event) > sunset) & quiet
@@ -129,7 +130,9 @@ def lifecycle(
         ]
 
     customer_stages = ("first_time", "repeat", "loyal", "ambassador")
-    value_clause = "" if loyal_revenue is None else f", or net revenue of {loyal_revenue}+"
+    value_clause = (
+        "" if loyal_revenue is None else f", or net revenue of {loyal_revenue}+ {currency}"
+    )
     transitions = [
         # never bought: consent decides, and long silence sunsets
         Transition(

@@ -50,8 +50,15 @@ from pydantic import AfterValidator, Field, PrivateAttr, field_validator
 
 from journeykit._base import Definition, FrozenModel, Items, frozen_mapping
 from journeykit._errors import DefinitionError, Problem, UsageError
-from journeykit._satisfy import can_hold_together
-from journeykit.conditions import AllOf, Condition, EvalContext, Evaluator, condition_problems
+from journeykit.conditions import (
+    AllOf,
+    Condition,
+    EvalContext,
+    Evaluator,
+    Verdict,
+    can_hold_together,
+    condition_problems,
+)
 from journeykit.facts import Facts
 from journeykit.models import AwareDatetime, Customer
 
@@ -265,7 +272,7 @@ class StageMachine(Definition):
         ... )
         >>> now = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
         >>> ada = Customer(id="c1", created_at=now)
-        >>> facts = FactsSpec().fold_all([Event(id="o1", customer_id="c1", type="order_placed", at=now)])
+        >>> facts = FactsSpec().fold_all([Event(id="o1", customer_id="c1", type="order_placed", at=now)], now=now)
         >>> [(c.from_stage, c.to_stage, c.reason) for c in machine.evaluate("prospect", None, ada, facts, now)]
         [('prospect', 'buyer', 'orders >= 1')]
         """
@@ -328,8 +335,7 @@ class StageMachine(Definition):
                 )
             visited.append(target)
             current = target
-            ctx.stage = target
-            ctx.stage_entered_at = now
+            ctx = ctx.at_stage(target, now)
 
     def explain(
         self,
@@ -596,8 +602,10 @@ class StageMachine(Definition):
                 if t.target == start:
                     loop = [*path, step]
                     key = frozenset(i for i, _, _ in loop)
-                    if key not in seen_loops and can_hold_together(
-                        (tr.when, src) for _, tr, src in loop
+                    if (
+                        key not in seen_loops
+                        and can_hold_together((tr.when, src) for _, tr, src in loop)
+                        is not Verdict.CANNOT_HOLD
                     ):
                         seen_loops.add(key)
                         found.append(loop)
@@ -606,6 +614,7 @@ class StageMachine(Definition):
                     t.target > start
                     and all(t.target != src for _, _, src in path)
                     and can_hold_together((tr.when, src) for _, tr, src in [*path, step])
+                    is not Verdict.CANNOT_HOLD
                 ):
                     walk(start, t.target, [*path, step])
 
