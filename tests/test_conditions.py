@@ -925,3 +925,80 @@ def test_compiled_evaluation_matches_a_direct_reading_of_the_events(
     facts = spec.fold_all(shuffled, now=now)
     ctx = EvalContext(customer, facts, now, stage=stage, stage_entered_at=entered)
     assert cond.evaluate(ctx) == _reference(cond, events, ctx)
+
+
+def test_explain_reads_lifetime_counts_and_refuses_what_the_facts_do_not_keep() -> None:
+    cond = count("order_placed") >= 2
+    facts = facts_spec([cond]).fold_all([order("a", 1), order("b", 2), order("c", 3)], now=NOW)
+    check = c.explain(cond, EvalContext(CUSTOMER, facts, NOW))
+    assert (check.holds, check.value) == (True, "orders = 3")
+    bare = FactsSpec().fold_all([order("a", 1)], now=NOW)
+    for untracked in (
+        count("order_placed", where=prop("channel") == "app") >= 1,
+        count("order_placed", within="3d") >= 1,
+        total("order_placed", currency="EUR") >= 1,
+        total("order_placed", currency="EUR", within="3d") >= 1,
+        since("order_placed", where=prop("channel") == "app") > "1d",
+        prop("channel") == "app",
+    ):
+        with pytest.raises(UsageError):
+            c.explain(untracked, EvalContext(CUSTOMER, bare, NOW))
+
+
+def test_explain_words_for_elapsed_time() -> None:
+    from journeykit.conditions._explain import elapsed
+
+    assert [elapsed(s) for s in (-5, 0, 59, 60, 3600, 7200, 86400, 95 * 86400 + 5)] == [
+        "0 minutes (dated after now)",
+        "0 minutes",
+        "0 minutes",
+        "1 minute",
+        "1 hour",
+        "2 hours",
+        "1 day",
+        "95 days",
+    ]
+
+
+def test_at_stage_keeps_the_customer_facts_now_and_zone() -> None:
+    facts = facts_spec([count("order_placed", within="1d") >= 1]).fold_all(
+        [order("a", 0.98)], now=NOW
+    )
+    ctx = EvalContext(CUSTOMER, facts, NOW, tz="Pacific/Kiritimati")
+    moved = ctx.at_stage("loyal")
+    assert (moved.customer, moved.facts, moved.now, moved.tz) == (
+        CUSTOMER,
+        facts,
+        NOW,
+        "Pacific/Kiritimati",
+    )
+    assert moved.stage_entered_at is None
+    assert (count("order_placed", within="1d") >= 1).evaluate(moved)
+    assert (attr("tier") == "gold").evaluate(moved)
+    with pytest.raises(InvalidInputError, match="entered_at"):
+        ctx.at_stage("loyal", datetime(2026, 1, 1))
+
+
+def test_condition_problems_check_every_history_condition_and_filter() -> None:
+    cond = (
+        (total("gift_card_bough", "amount") >= 1)
+        | (since("signed_upp") > "1d")
+        | not_(count("x", where=prop("p") == 1) >= 1)
+    )
+    problems = c.condition_problems(cond, "", known_events={"gift_card_bought", "signed_up", "x"})
+    assert [p.path for p in problems] == ["conditions[0].event", "conditions[1].event"]
+    with pytest.raises(DefinitionError) as err:
+        c.check_condition(in_stage("vipp"), "when", known_stages={"vip"})
+    assert str(err.value.problems[0]) == "when.stages[0]: unknown stage 'vipp'; did you mean 'vip'?"
+    many = [f"stage_{i}" for i in range(20)]
+    [far] = c.condition_problems(in_stage("zzz"), known_stages=many)
+    assert far.message.endswith(", ...")
+    assert far.message.count("'stage_") == 12
+
+
+def test_or_combines_and_flattens() -> None:
+    cond = in_stage("a") | in_stage("b") | in_stage("c")
+    assert isinstance(cond, c.AnyOf)
+    assert [str(x) for x in cond.conditions] == ["stage is a", "stage is b", "stage is c"]
+    with pytest.raises(TypeError, match=r"\| combines conditions"):
+        in_stage("a") | 3  # type: ignore[operator]  # the mistake under test

@@ -445,3 +445,94 @@ def test_a_count_window_is_exact_while_its_events_fit_the_tail(
     cutoff = (T0 + timedelta(hours=cutoff_hours)).timestamp()
     exact = sum(1 for e in events if e.at.timestamp() >= cutoff)
     assert min(count_since(window, cutoff), threshold + 1) == min(exact, threshold + 1)
+
+
+@given(
+    st.lists(st.integers(0, 40 * 24), min_size=TAIL + 1, max_size=TAIL + 60),
+    st.randoms(use_true_random=False),
+)
+def test_windows_with_buckets_are_order_independent_and_read_to_the_day(
+    hours: list[int], rnd: Any
+) -> None:
+    """Late events land in the right bucket, whichever order the events come in."""
+    spec = facts_spec(
+        [
+            count("signed_up", within="60d") >= 10**6,
+            total("gift_card_bought", "amount", within="60d") >= 1,
+        ]
+    )
+    events = [ev(f"e{i}", "signed_up", h / 24) for i, h in enumerate(hours)]
+    events += [ev(f"g{i}", "gift_card_bought", h / 24, amount=i % 7) for i, h in enumerate(hours)]
+    now = T0 + timedelta(days=41)
+    shuffled = list(events)
+    rnd.shuffle(shuffled)
+    ordered = spec.fold_all(sorted(events, key=lambda e: e.at), now=now)
+    assert spec.fold_all(shuffled, now=now) == ordered
+    times = sorted(e.at.timestamp() for e in events if e.type == "signed_up")
+    cards = sorted(
+        (e.at.timestamp(), Decimal(e.properties["amount"]))
+        for e in events
+        if e.type == "gift_card_bought" and e.properties["amount"]
+    )
+    window = ordered.windows["signed_up"]
+    amounts = ordered.amount_windows["gift_card_bought/-/amount"]
+    for cutoff in (times[0], times[len(times) // 3], times[-TAIL], times[-TAIL] + 1, times[-1]):
+        # exact from the oldest exactly kept event on; before it, the cut-off's day counts whole
+        start = cutoff if cutoff > window.times[0] else cutoff // 86400 * 86400
+        assert count_since(window, cutoff) == sum(1 for t in times if t >= start)
+        start = cutoff if cutoff > amounts.entries[0][0] else cutoff // 86400 * 86400
+        expected = sum((a for t, a in cards if t >= start), Decimal(0))
+        assert total_since(amounts, cutoff) == expected
+
+
+@pytest.mark.parametrize("threshold", [TAIL + 5, TAIL + 40, 3 * TAIL])
+def test_a_count_window_keeps_buckets_only_until_the_threshold_is_settled(threshold: int) -> None:
+    spec = facts_spec([count("signed_up", within="365d") >= threshold])
+    events = [ev(f"e{i}", "signed_up", i / 4) for i in range(4 * TAIL)]  # four a day
+    window = spec.fold_all(events, now=T0 + timedelta(days=TAIL + 1)).windows["signed_up"]
+    held = len(window.times) + sum(n for _, n in window.buckets)
+    assert threshold + 1 <= held < threshold + 1 + 4, "the oldest bucket holds at most a day"
+    assert min(count_since(window, 0.0), threshold + 1) == threshold + 1
+
+
+@pytest.mark.parametrize(
+    ("currency", "message"),
+    [("sek", "ISO 4217"), (123, "ISO 4217"), (None, "properties.currency")],
+)
+def test_a_total_in_a_currency_refuses_an_amount_it_cannot_place(
+    currency: Any, message: str
+) -> None:
+    spec = facts_spec([total("gift_card_bought", "amount", currency="SEK") >= 1])
+    props: dict[str, Any] = (
+        {"amount": "5"} if currency is None else {"amount": "5", "currency": currency}
+    )
+    with pytest.raises(InvalidInputError, match=message) as err:
+        spec.fold(spec.empty(), ev("g", "gift_card_bought", 0, **props), now=NOW)
+    assert err.value.problems[0].path == "properties.currency"
+    kept = spec.fold(
+        spec.empty(), ev("g", "gift_card_bought", 0, amount="5", currency="EUR"), now=NOW
+    )
+    assert kept.sums["gift_card_bought/SEK/amount"] == 0
+
+
+def test_a_total_of_a_standard_quantity_ignores_the_events_currency() -> None:
+    spec = facts_spec([total("added_to_cart", "quantity") >= 1])
+    carts = [
+        ev(f"a{i}", "added_to_cart", i, quantity=2, price="9.90", currency=c)
+        for i, c in enumerate(["SEK", "EUR"])
+    ]
+    assert spec.fold_all(carts, now=NOW).sums["added_to_cart/-/quantity"] == 4
+
+
+def test_money_per_currency_reads() -> None:
+    facts = SPEC.fold_all(
+        [
+            money("a", "order_placed", 2, "10"),
+            money("b", "order_placed", 1, "5", "SEK"),
+            ev("c", "order_placed", 0),
+        ],
+        now=NOW,
+    )
+    assert (facts.orders_in("EUR"), facts.orders_in("SEK"), facts.orders_in("USD")) == (1, 1, 0)
+    assert facts.first_at("order_placed") == T0
+    assert facts.first_at("signed_up") is None

@@ -326,3 +326,49 @@ def test_a_large_plain_conjunction_is_decided() -> None:
     many = all_of(*(attr(f"a{i}") == i for i in range(2000)))
     assert together(many) is MAY
     assert together(many, attr("a7") != 7) is CANNOT
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "strictly", "expected"),
+    [
+        ("90d", "90d", False, True),
+        ("90d", "90d", True, False),
+        ("2h", "1h", True, True),
+        ("1h", "1h", True, False),
+        ("1h", "2h", False, False),
+        ("2d", "1d", False, True),  # same time of day: the dates decide
+        ("2d", "1d", True, False),  # Samoa skipped a whole day: two midnights may merge
+        ("3d", "1d", True, True),
+        ("1mo", "30d", False, False),  # February
+        ("1y", "365d", True, False),  # equal outside leap years
+        ("1y", "364d", True, False),  # a whole-day jump may merge two wall times
+        ("1y", "363d", True, True),
+        ("1d1h", "1d", False, False),  # a fold can put the later wall time first
+        ("3d", "1d1h", False, False),  # zones have moved by up to 30 hours
+        ("5d", "1d1h", False, True),
+        ("5d", "1d1h", True, True),
+        ("2d", "20h", False, False),
+        ("3d", "20h", False, True),
+        ("20h", "3d", False, False),
+        ("-1mo40d", "1d", False, False),  # a negative month part: no claim
+    ],
+)
+def test_reaches_back(a: str, b: str, strictly: bool, expected: bool) -> None:
+    assert (
+        _satisfy.reaches_back(parse_duration(a), parse_duration(b), strictly=strictly) is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("conditions", "verdict"),
+    [
+        ((attr("name").contains("an"), attr("name") > "m"), MAY),  # "man": the candidates miss it
+        ((attr("name").contains("an"), attr("name") == "ada"), CANNOT),
+        ((attr("name").contains("a\x01b"), attr("name") != "a\x01b"), MAY),
+        ((attr("name").contains("ab"), ~attr("name").contains("a")), MAY),  # the list ["ab"]
+        ((attr("name").contains("ab"), ~attr("name").contains("ab")), CANNOT),
+        ((attr("name").contains("a"), ~attr("name").contains("b"), attr("name") != "a"), MAY),
+    ],
+)
+def test_text_containment(conditions: tuple[Condition, ...], verdict: Verdict) -> None:
+    assert together(*conditions) is verdict

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
-from typing import Any, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 from pydantic import JsonValue
 
@@ -71,14 +71,16 @@ class _Ordered(HalfBuilt, Generic[_C, _V]):
     __hash__ = None  # type: ignore[assignment]  # comparisons build conditions, so no hashing
     _example = ">= 1"
 
-    def _make(self, op: str, value: Any) -> _C:
-        raise NotImplementedError  # pragma: no cover - every reference overrides this
+    if TYPE_CHECKING:  # every reference defines these (declared for the type checker only)
 
-    def _call(self) -> str:
-        raise NotImplementedError  # pragma: no cover - every reference overrides this
+        def _make(self, op: str, value: Any) -> _C:
+            """The condition this reference compared with ``value`` by ``op`` makes."""
 
-    def _subject(self) -> str:
-        raise NotImplementedError  # pragma: no cover - every reference overrides this
+        def _call(self) -> str:
+            """The builder call that made this reference, as Python."""
+
+        def _subject(self) -> str:
+            """What this reference reads, in words."""
 
     def incomplete(self) -> str:
         call = self._call()

@@ -47,6 +47,7 @@ __all__ = [
     "PropertyFilter",
     "compile_condition",
     "not_tracked",
+    "prop_outside_where",
     "where_matcher",
 ]
 
@@ -78,11 +79,16 @@ def _attr(c: Attr) -> Evaluator:
     return lambda ctx: test(get(ctx.customer.attributes))
 
 
-def _prop(c: Prop) -> Evaluator:
-    raise UsageError(
+def prop_outside_where(c: Prop) -> UsageError:
+    """The error for reading ``prop()`` as a condition (it belongs inside ``where=``)."""
+    return UsageError(
         f"prop({c.path!r}) reads an event's properties and belongs inside where=...; "
         "use attr(...) for customer attributes"
     )
+
+
+def _prop(c: Prop) -> Evaluator:
+    raise prop_outside_where(c)
 
 
 def where_matcher(where: Condition) -> PropertyFilter:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from journeykit._base import FrozenModel
 from journeykit._facts._windows import count_since, total_since
-from journeykit.conditions._compile import COMPILERS, FLIP, not_tracked
+from journeykit.conditions._compile import FLIP, not_tracked, prop_outside_where
 from journeykit.conditions._context import EvalContext
 from journeykit.conditions._keys import history_key
 from journeykit.conditions._text import describe, fact_subject, literal, subject
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         FactIs,
         InStage,
         Not,
+        Prop,
         Since,
         StageFor,
         Total,
@@ -101,9 +102,8 @@ def _attr(c: Attr, ctx: EvalContext) -> ConditionCheck:
     return _check(c, holds, f"attribute {c.path} {shown}")
 
 
-def _prop(c: Any, ctx: EvalContext) -> ConditionCheck:
-    COMPILERS["prop"](c)  # raises: prop() belongs inside where=
-    raise AssertionError("unreachable")  # pragma: no cover
+def _prop(c: Prop, ctx: EvalContext) -> ConditionCheck:
+    raise prop_outside_where(c)
 
 
 def _span(c: Count | Total) -> str:

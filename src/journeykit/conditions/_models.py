@@ -159,9 +159,10 @@ class HalfBuilt:
 
     __slots__ = ()
 
-    def incomplete(self) -> str:
-        """What is missing, in words."""
-        raise NotImplementedError  # pragma: no cover - every builder says it
+    if TYPE_CHECKING:  # every builder says it (declared here for the type checker only)
+
+        def incomplete(self) -> str:
+            """What is missing, in words."""
 
     def _refuse(self, *args: object) -> Any:
         raise TypeError(self.incomplete())
