@@ -102,6 +102,9 @@ def holds(cond: c.Condition, events: list[Event] = (), **ctx: Any) -> bool:  # t
         (attr("vip") != False, "attribute vip != false"),  # noqa: E712  # builds a condition
         (attr("nickname") == None, "attribute nickname == null"),  # noqa: E711  # builds a condition
         (attr("vip").exists(), "attribute vip is set"),
+        (attr("vip").missing(), "attribute vip is not set"),
+        (attr("tier").not_in(["gold", "vip"]), "attribute tier is not one of 'gold', 'vip'"),
+        (attr("prefs") == {"mail": [1, True]}, "attribute prefs == {'mail': [1, true]}"),
         (attr("tags").contains("a"), "attribute tags contains 'a'"),
         (fact("average_order_value", currency="EUR") > 50, "average order value in EUR > 50"),
         (fact("revenue", currency="SEK") >= 1000, "revenue in SEK >= 1000"),
@@ -482,6 +485,8 @@ def test_explain_shows_the_values_behind_each_check_and_which_side_held() -> Non
             "average order value in USD = none (no orders in USD)",
         ),
         (fact("order_count") >= 1, "order count = 1"),
+        (count("signed_up") >= 1, "sign-ups = 0"),
+        (since("order_placed", where=prop("channel") == "app") > "1d", "never"),
         (in_stage("loyal"), "stage = none"),
         (stage_for() > "1d", "time in the current stage = unknown"),
         (

@@ -4,6 +4,7 @@ ones and other types included), it is precise where the docs say, and its cost i
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -82,13 +83,20 @@ VALUES: list[Any] = [
     "b",
     "gold",
     "silver",
+    "m",
+    "man",
+    "\x00",
     [],
     ["a"],
     ["a", "b"],
     ["gold"],
+    [1],
+    [0, 1],
+    [True],
+    [1, "x"],
     {"k": 1},
 ]
-CONSTANTS: list[Any] = [0, 1, 2, 3, True, False, None, "a", "b", "gold", ["a"]]
+CONSTANTS: list[Any] = [0, 1, 2, 3, True, False, None, "a", "b", "an", "gold", ["a"], [1]]
 ATTR_OPS = ["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "exists", "missing"]
 
 
@@ -372,3 +380,25 @@ def test_reaches_back(a: str, b: str, strictly: bool, expected: bool) -> None:
 )
 def test_text_containment(conditions: tuple[Condition, ...], verdict: Verdict) -> None:
     assert together(*conditions) is verdict
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        (attr("name") < "a",),  # only the empty text
+        (attr("name") <= "m", attr("name") >= "m", attr("name").contains("m")),
+        (attr("name").contains("an"), attr("name") >= "m", attr("name") <= "mz"),  # "man"
+        (attr("ids").contains(7),),  # only a list holds a number
+        (attr("ids").contains(7), attr("ids") != [7]),  # [7, something else]
+        (attr("ids").not_in([[7]]), attr("ids").contains(7)),
+        (fact("revenue", currency="EUR") < Decimal("0.5"),),  # revenue 0
+        (total("order_placed", currency="EUR") <= 0,),
+        (count("order_placed") < 1,),
+        (
+            fact("average_order_value", currency="EUR") > 0,
+            fact("average_order_value", currency="EUR") < 1,
+        ),
+    ],
+)
+def test_values_only_a_few_candidates_meet_may_hold(conditions: tuple[Condition, ...]) -> None:
+    assert together(*conditions) is MAY
