@@ -1007,3 +1007,29 @@ def test_or_combines_and_flattens() -> None:
     assert [str(x) for x in cond.conditions] == ["stage is a", "stage is b", "stage is c"]
     with pytest.raises(TypeError, match=r"\| combines conditions"):
         in_stage("a") | 3  # type: ignore[operator]  # the mistake under test
+
+
+def test_a_conditions_own_problems_carry_the_path_it_is_used_at() -> None:
+    data = {"type": "total", "event": "order_placed", "op": ">=", "value": 1}
+    with pytest.raises(DefinitionError) as err:
+        parse_condition(data)
+    assert [p.path for p in err.value.problems] == ["currency"]
+    unchecked = c.Total.model_construct(
+        **data, prop="value", currency=None, where=None, within=None
+    )
+    assert [p.path for p in c.condition_problems(unchecked, "transitions[0].when")] == [
+        "transitions[0].when.currency"
+    ]
+
+
+@pytest.mark.parametrize("op", ["in", "not_in"])
+def test_membership_needs_a_list_from_json_too(op: str) -> None:
+    with pytest.raises(DefinitionError) as err:
+        parse_condition({"type": "attr", "path": "tier", "op": op, "value": "gold"})
+    assert err.value.problems[0].path == "value"
+
+
+def test_object_and_list_values_dump_as_plain_json() -> None:
+    cond = attr("prefs") == {"mail": [1, {"x": True}]}
+    assert cond.model_dump()["value"] == {"mail": [1, {"x": True}]}
+    assert parse_condition(cond.model_dump()) == cond

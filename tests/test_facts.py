@@ -536,3 +536,64 @@ def test_money_per_currency_reads() -> None:
     assert (facts.orders_in("EUR"), facts.orders_in("SEK"), facts.orders_in("USD")) == (1, 1, 0)
     assert facts.first_at("order_placed") == T0
     assert facts.first_at("signed_up") is None
+
+
+def test_empty_facts_for_a_named_customer_keep_what_the_spec_needs() -> None:
+    named = SPEC.empty("c1")
+    assert SPEC.covers(named)
+    assert (named.windows, named.sums, named.amount_windows) == (
+        SPEC.empty().windows,
+        SPEC.empty().sums,
+        SPEC.empty().amount_windows,
+    )
+
+
+def test_max_ahead_must_not_be_negative() -> None:
+    with pytest.raises(InvalidInputError, match="max_ahead"):
+        FactsSpec(max_ahead=timedelta(hours=-1))
+    with pytest.raises(InvalidInputError, match="max_ahead"):
+        FactsSpec(max_ahead=3600)  # type: ignore[arg-type]  # the mistake under test
+
+
+def test_windows_with_buckets_trim_alike_however_the_clock_moved() -> None:
+    spec = facts_spec(
+        [
+            count("signed_up", within="30d") >= 10**6,
+            total("gift_card_bought", "amount", within="30d") >= 1,
+        ]
+    )
+    events = [ev(f"e{i}", "signed_up", i / 8) for i in range(8 * 40)]  # eight a day for 40 days
+    events += [ev(f"g{i}", "gift_card_bought", i / 8, amount=1 + i % 3) for i in range(8 * 40)]
+    half = len(events) // 4
+    early = spec.fold_all(events[:half] + events[320 : 320 + half], now=T0 + timedelta(days=20))
+    late_now = T0 + timedelta(days=41, hours=6)
+    stepwise = spec.fold_all(events[half:320] + events[320 + half :], early, now=late_now)
+    assert stepwise == spec.fold_all(events, now=late_now)
+    window = stepwise.windows["signed_up"]
+    assert window.buckets[0][0] * 86400 >= late_now.timestamp() - 31 * 86400 - 86400
+
+
+def test_windows_kept_under_another_bucket_width_are_adopted() -> None:
+    short = facts_spec(
+        [
+            count("signed_up", within="365d") >= 10**6,
+            total("gift_card_bought", "amount", within="365d") >= 1,
+        ]
+    )
+    long = facts_spec(
+        [
+            count("signed_up", within="3y") >= 10**6,
+            total("gift_card_bought", "amount", within="3y") >= 1,
+        ]
+    )
+    events = [ev(f"e{i}", "signed_up", i / 2) for i in range(600)]
+    events += [ev(f"g{i}", "gift_card_bought", i / 2, amount=2) for i in range(600)]
+    now = T0 + timedelta(days=301)
+    facts = short.fold_all(events, now=now)
+    assert facts.windows["signed_up"].width == 86400
+    more = long.fold(facts, ev("x", "signed_up", 300.5), now=now)
+    window = more.windows["signed_up"]
+    assert window.width > 86400
+    assert count_since(window, 0.0) == 601
+    amounts = long.fold(facts, ev("y", "gift_card_bought", 300.5, amount=2), now=now)
+    assert total_since(amounts.amount_windows["gift_card_bought/-/amount"], 0.0) == 1202

@@ -402,3 +402,54 @@ def test_text_containment(conditions: tuple[Condition, ...], verdict: Verdict) -
 )
 def test_values_only_a_few_candidates_meet_may_hold(conditions: tuple[Condition, ...]) -> None:
     assert together(*conditions) is MAY
+
+
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        count("order_placed") >= 1,
+        count("order_placed", within="30d") == 2,
+        total("order_placed", currency="EUR") > 10,
+        total("points_earned", "points") < -1,
+        fact("revenue", currency="EUR") >= 5,
+        fact("average_order_value", currency="EUR") < 5,
+        fact("order_count") != 3,
+        since("order_placed") > "30d",
+        since("order_placed", never=True) < "30d",
+        attr("tier") == "gold",
+        attr("tier").is_in(["gold", "silver"]),
+        attr("tier").exists(),
+        attr("tags").contains("a"),
+        consented("email"),
+        in_stage("a"),
+        stage_for() < "1d",
+    ],
+)
+def test_every_kind_of_leaf_may_hold_but_not_with_its_negation(leaf: Condition) -> None:
+    assert together(leaf) is MAY
+    assert together(not_(not_(leaf))) is MAY
+    assert together(leaf, not_(leaf)) is CANNOT
+    assert together(leaf | not_(leaf)) is MAY
+
+
+def test_a_conjunction_too_large_to_build_is_too_complex() -> None:
+    # eleven two-way choices: 2,048 terms, past the cap of 1,024
+    wide = all_of(*(attr(f"a{i}").exists() | attr(f"b{i}").exists() for i in range(11)))
+    assert together(wide) is TOO_COMPLEX
+    assert (
+        together(all_of(*(attr(f"a{i}").exists() | attr(f"b{i}").exists() for i in range(9))))
+        is MAY
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("6d12h", "3d", True),
+        ("5d", "3d12h", False),
+        ("3d", "P1DT1H", False),
+        ("1mo1h", "1mo", False),
+    ],
+)
+def test_reaches_back_with_exact_parts(a: str, b: str, expected: bool) -> None:
+    assert _satisfy.reaches_back(parse_duration(a), parse_duration(b), strictly=False) is expected
