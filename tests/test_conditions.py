@@ -90,6 +90,11 @@ def holds(cond: c.Condition, events: list[Event] = (), **ctx: Any) -> bool:  # t
         (count("wishlist_shared") >= 1, "'wishlist_shared' events >= 1"),
         (since("order_placed") > "90d", "time since the last order > 90 days"),
         (
+            since("order_placed", never=True) > "90d",
+            "time since the last order > 90 days (or no order ever)",
+        ),
+        (attr("cc").is_in(["SE", "NO"]), "attribute cc is one of 'SE', 'NO'"),
+        (
             total("order_placed", currency="SEK", within="1mo") >= 100,
             "total value of orders in SEK in the last 1 month >= 100",
         ),

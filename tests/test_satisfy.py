@@ -375,6 +375,7 @@ def test_reaches_back(a: str, b: str, strictly: bool, expected: bool) -> None:
         ((attr("name").contains("a\x01b"), attr("name") != "a\x01b"), MAY),
         ((attr("name").contains("ab"), ~attr("name").contains("a")), MAY),  # the list ["ab"]
         ((attr("name").contains("ab"), ~attr("name").contains("ab")), CANNOT),
+        ((attr("name") == "b", attr("name") > "c"), CANNOT),  # no containment: decided
         ((attr("name").contains("a"), ~attr("name").contains("b"), attr("name") != "a"), MAY),
     ],
 )
