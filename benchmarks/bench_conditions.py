@@ -13,15 +13,24 @@ from decimal import Decimal
 
 from benchmarks._data import cdnow_events
 from benchmarks._harness import measure_all, report
-from journeykit.conditions import EvalContext, attr, consented, count, fact, since, total
-from journeykit.facts import Facts, FactsSpec
+from journeykit.conditions import (
+    EvalContext,
+    attr,
+    consented,
+    count,
+    fact,
+    facts_spec,
+    since,
+    total,
+)
+from journeykit.facts import Facts
 from journeykit.models import Customer
 
 NOW = datetime(1998, 7, 1, tzinfo=timezone.utc)
 CONDITIONS = [
     count("order_placed", within="365d") >= 4,
     (since("order_placed") > "90d") & (since("order_placed") <= "180d"),
-    total("order_placed", within="365d") >= 200,
+    total("order_placed", currency="USD", within="365d") >= 200,
     (fact("order_count") >= 2) & consented("email"),
     attr("tier") == "gold",
 ]
@@ -33,8 +42,8 @@ def hand_written(customer: Customer, facts: Facts, now_ts: float) -> list[bool]:
     year_ago = now_ts - 365 * DAY
     orders = facts.stats.get("order_placed")
     last = orders.last_at if orders is not None else None
-    window = facts.windows["order_placed"]
-    values = facts.value_windows["order_placed:value"]
+    window = facts.windows["order_placed"].times
+    values = facts.amount_windows["order_placed/USD/value"].entries
     start = bisect.bisect_left(values, (year_ago,))
     return [
         len(window) - bisect.bisect_left(window, year_ago) >= 4,
@@ -46,7 +55,7 @@ def hand_written(customer: Customer, facts: Facts, now_ts: float) -> list[bool]:
 
 
 def main() -> None:
-    spec = FactsSpec.for_conditions(CONDITIONS)
+    spec = facts_spec(CONDITIONS)
     people = []
     for i, (cid, events) in enumerate(cdnow_events().items()):
         customer = Customer(
@@ -56,7 +65,7 @@ def main() -> None:
             attributes={"tier": "gold" if i % 7 == 0 else "silver"},
             consent={"email": "opted_in" if i % 2 else "unknown"},
         )
-        people.append((customer, spec.fold_all(events)))
+        people.append((customer, spec.fold_all(events, now=NOW)))
     compiled = [c.compile() for c in CONDITIONS]
     now_ts = NOW.timestamp()
     n = len(people) * len(CONDITIONS)

@@ -33,8 +33,8 @@ from benchmarks.bench_stages import (
     run_transitions,
     transitions_machine,
 )
+from journeykit.conditions import facts_spec
 from journeykit.engine import CustomerState, Engine
-from journeykit.facts import FactsSpec
 from journeykit.journeys import Journey, on_event, send, wait, wait_for
 from journeykit.models import Customer, Event
 from journeykit.presets import lifecycle
@@ -190,7 +190,7 @@ def run_engine(engine: Engine, stream: Stream) -> dict[str, str]:
 
 def lifecycle_only() -> None:
     machine = lifecycle()
-    spec = FactsSpec.for_conditions(machine.conditions())
+    spec = facts_spec(machine.conditions())
     engine = Engine(machine)
     people = list(cdnow_events().items())[: CUSTOMERS // 4]
     stream = build_stream(people)

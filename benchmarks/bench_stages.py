@@ -6,7 +6,7 @@ package and in ``python-statemachine``, and written by hand as an if/elif functi
 floor). Every implementation keeps the facts its conditions read and evaluates the
 machine after every event, so each figure is "evaluation included":
 
-- journeykit: ``spec.fold(facts, event)``, then ``machine.evaluate(...)``;
+- journeykit: ``spec.fold(facts, event, now=...)``, then ``machine.evaluate(...)``;
 - transitions and python-statemachine: a model object keeps the same derived facts by
   hand (order count, last order, the last 4 order times, net revenue, reviews and
   referrals, last subscription, last engagement, consent, seen ids), and the conditions
@@ -49,6 +49,7 @@ import transitions
 
 from benchmarks._data import cdnow_events
 from benchmarks._harness import Timing, measure, measure_all, report
+from journeykit.conditions import facts_spec
 from journeykit.facts import Facts, FactsSpec
 from journeykit.models import Channel, ConsentStatus, Customer, Event
 from journeykit.presets import lifecycle
@@ -272,7 +273,7 @@ def run_journeykit(machine: StageMachine, spec: FactsSpec, stream: Stream) -> di
         entered_at: datetime | None = None
         for at, event, customer in steps:
             if event is not None:
-                facts = fold(facts, event)
+                facts = fold(facts, event, now=at)
             changes = evaluate(customer, facts, at, stage=stage, entered_at=entered_at)
             if changes:
                 stage = changes[-1].to_stage
@@ -588,8 +589,8 @@ def history_rows(machine: StageMachine, spec: FactsSpec) -> list[Timing]:
 
     runs: list[tuple[str, Callable[[], object]]] = []
     for n in (10, 1_000, 100_000):
-        facts = spec.fold_all(order(i) for i in range(n))
         last = start + (n - 1) * step
+        facts = spec.fold_all((order(i) for i in range(n)), now=last)
         changes = machine.evaluate(customer, facts, last, stage=None)
         stage, entered = changes[-1].to_stage, changes[-1].at
         nxt = order(n)
@@ -597,7 +598,9 @@ def history_rows(machine: StageMachine, spec: FactsSpec) -> list[Timing]:
         def one_more(
             f: Facts = facts, s: str = stage, t: datetime = entered, e: Event = nxt
         ) -> object:
-            return machine.evaluate(customer, spec.fold(f, e), e.at, stage=s, entered_at=t)
+            return machine.evaluate(
+                customer, spec.fold(f, e, now=e.at), e.at, stage=s, entered_at=t
+            )
 
         runs.append((f"fold+evaluate after {n:,} events", one_more))
     return measure_all(runs, repeat=7)
@@ -637,7 +640,7 @@ def _compare(title: str, stream: Stream, runs: Sequence[Run], extra: Sequence[Ti
 
 def main() -> None:
     machine = lifecycle()
-    spec = FactsSpec.for_conditions(machine.conditions())
+    spec = facts_spec(machine.conditions())
     check_same_machine(machine)
     people = list(cdnow_events().items())[:CUSTOMERS]
     stream = build_stream(people)

@@ -2,14 +2,15 @@
 
 Profiles: ``default`` (100 examples, no deadline), ``ci`` (the same, derandomised so a CI
 run is repeatable; chosen when ``CI`` is set) and ``thorough`` (2,000 examples, for a
-deliberate hunt: ``JOURNEYKIT_HYPOTHESIS=thorough python -m pytest``).
+deliberate hunt: ``JOURNEYKIT_HYPOTHESIS=thorough python -m pytest``) and ``mutation``
+(fewer examples and no shrinking, for ``mutmut``).
 """
 
 from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
     "default",
@@ -18,6 +19,13 @@ settings.register_profile(
 )
 settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True)
 settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=2000)
+# mutation testing (CONTRIBUTING.md): a failure is all it needs to know, so no shrinking
+settings.register_profile(
+    "mutation",
+    parent=settings.get_profile("ci"),
+    max_examples=40,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 settings.load_profile(
     os.environ.get("JOURNEYKIT_HYPOTHESIS") or ("ci" if os.environ.get("CI") else "default")
 )

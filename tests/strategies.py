@@ -91,7 +91,7 @@ def _leaf() -> st.SearchStrategy[c.Condition]:
             st.integers(0, 5),
         ),
         st.builds(
-            lambda e, within, op, x: c.total(e, within=within)._make(op, x),
+            lambda e, within, op, x: c.total(e, currency="EUR", within=within)._make(op, x),
             st.sampled_from(["order_placed", "order_refunded"]),
             st.one_of(st.none(), durations),
             compare_ops,
@@ -106,7 +106,9 @@ def _leaf() -> st.SearchStrategy[c.Condition]:
             durations,
         ),
         st.builds(
-            lambda name, op, x: c.fact(name)._make(op, x),
+            lambda name, op, x: c.fact(
+                name, currency=None if name == "order_count" else "EUR"
+            )._make(op, x),
             st.sampled_from(["order_count", "revenue", "average_order_value"]),
             compare_ops,
             st.decimals(min_value=0, max_value=5000, places=2).map(Decimal),

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from journeykit.conditions import facts_spec
 from journeykit.errors import DefinitionError
-from journeykit.facts import FactsSpec
 from journeykit.models import Customer, Event
 from journeykit.presets import lifecycle
 from journeykit.stages import StageMachine
@@ -37,7 +37,7 @@ class Timeline:
     _n: int = 0
 
     def __post_init__(self) -> None:
-        self.spec = FactsSpec.for_conditions(self.machine.conditions())
+        self.spec = facts_spec(self.machine.conditions())
         self.facts = self.spec.empty()
         self._evaluate(self.customer.created_at)
 
@@ -46,7 +46,7 @@ class Timeline:
         event = Event(
             id=f"e{self._n}", customer_id=self.customer.id, type=kind, at=at, properties=props
         )  # type: ignore[arg-type]  # JSON values
-        self.facts = self.spec.fold(self.facts, event)
+        self.facts = self.spec.fold(self.facts, event, now=at)
         self._evaluate(at)
         return self
 
@@ -275,7 +275,7 @@ def test_the_stage_reached_is_what_the_rules_say(
         if event is None:
             life.tick(at)
         else:
-            life.facts = life.spec.fold(life.facts, event)
+            life.facts = life.spec.fold(life.facts, event, now=at)
             life.tick(at)
     life.tick(now)
     assert life.stage == direct_reading(events, opted_in, now)
@@ -494,7 +494,7 @@ def test_a_customer_pinned_at_risk_who_orders_for_the_first_time_is_a_first_time
     machine = lifecycle()
     life = Timeline(machine, person())
     order = Event(id="o1", customer_id="p1", type="order_placed", at=T0 + DAY)
-    facts = life.spec.fold(life.facts, order)
+    facts = life.spec.fold(life.facts, order, now=order.at)
     [back] = machine.evaluate(life.customer, facts, order.at, stage="at_risk", entered_at=T0)
     assert (back.to_stage, back.transition) == ("first_time", "at_risk->first_time (ordered again)")
 

@@ -215,7 +215,11 @@ def test_mermaid_itself_reads_exactly_the_states_and_transitions_drawn() -> None
             ],
             transitions=[
                 Transition(source="new", target="state", when=attr(text.replace(".", "_")) == text),
-                Transition(source="state", target="s1", when=in_stage(text) | all_of()),
+                Transition(
+                    source="state",
+                    target="s1",
+                    when=in_stage("state") | (attr("note") == text) | all_of(),
+                ),
             ],
         )
         diagrams.append(m.to_mermaid())

@@ -19,6 +19,7 @@ from journeykit.conditions import (
     all_of,
     attr,
     count,
+    facts_spec,
     in_stage,
     prop,
     since,
@@ -62,7 +63,7 @@ def machine(
 def moves(
     m: StageMachine, stage: str | None, n_orders: int, **kw: object
 ) -> list[tuple[str | None, str]]:
-    facts = FactsSpec.for_conditions(m.conditions()).fold_all(orders(n_orders))
+    facts = facts_spec(m.conditions()).fold_all(orders(n_orders), now=NOW)
     changes = m.evaluate(ADA, facts, NOW, stage=stage, entered_at=kw.get("entered_at"))  # type: ignore[arg-type]  # test helper
     return [(c.from_stage, c.to_stage) for c in changes]
 
@@ -103,7 +104,7 @@ def test_higher_priority_wins_then_declaration_order() -> None:
 
 def test_each_change_says_which_transition_fired_and_why() -> None:
     m = machine(BUYER, REPEAT, VIP, final="vip")
-    [change] = m.evaluate(ADA, SPEC.fold_all(orders(1)), NOW, stage="new")
+    [change] = m.evaluate(ADA, SPEC.fold_all(orders(1), now=NOW), NOW, stage="new")
     assert change == StageChanged(
         from_stage="new", to_stage="buyer", at=NOW, transition="new->buyer", reason="orders >= 1"
     )
@@ -112,7 +113,7 @@ def test_each_change_says_which_transition_fired_and_why() -> None:
 def test_any_source_means_every_stage_but_the_target_and_final_ones() -> None:
     lapse = Transition(source="*", target="gone", when=since("order_placed") > "30d", priority=5)
     m = machine(BUYER, REPEAT, VIP, lapse, stages="new buyer repeat vip gone", final="vip gone")
-    facts = SPEC.fold_all(orders(2, days_ago=40))
+    facts = SPEC.fold_all(orders(2, days_ago=40), now=NOW)
     changes = m.evaluate(ADA, facts, NOW, stage="repeat")
     assert [(c.from_stage, c.to_stage) for c in changes] == [("repeat", "gone")]
     assert m.evaluate(ADA, facts, NOW, stage="vip") == ()
@@ -121,7 +122,7 @@ def test_any_source_means_every_stage_but_the_target_and_final_ones() -> None:
 def test_time_in_stage_moves_customers_on_a_tick() -> None:
     settle = Transition(source="buyer", target="repeat", when=stage_for() >= "7d")
     m = machine(BUYER, settle, stages="new buyer repeat", final="repeat")
-    facts = SPEC.fold_all(orders(1))
+    facts = SPEC.fold_all(orders(1), now=NOW)
     assert m.evaluate(ADA, facts, NOW, stage="buyer", entered_at=NOW - timedelta(days=6)) == ()
     [change] = m.evaluate(ADA, facts, NOW, stage="buyer", entered_at=NOW - timedelta(days=7))
     assert change.to_stage == "repeat"
@@ -130,7 +131,7 @@ def test_time_in_stage_moves_customers_on_a_tick() -> None:
 def test_explain_lists_every_outgoing_transition_with_its_outcome() -> None:
     to_vip = Transition(source="buyer", target="vip", when=count("order_placed") >= 5, priority=2)
     m = machine(BUYER, REPEAT, to_vip, VIP, final="vip")
-    checks = m.explain(ADA, SPEC.fold_all(orders(2)), NOW, stage="buyer")
+    checks = m.explain(ADA, SPEC.fold_all(orders(2), now=NOW), NOW, stage="buyer")
     assert [(c.target, c.enabled, c.condition) for c in checks] == [
         ("vip", False, "orders >= 5"),
         ("repeat", True, "orders >= 2"),
@@ -273,7 +274,7 @@ def test_renamed_stages_move_to_their_replacement_with_a_record() -> None:
         transitions=[Transition(source="new", target="customer", when=count("order_placed") >= 1)],
         renamed={"buyer": "customer", "prospect": "new"},
     )
-    changes = m.evaluate(ADA, SPEC.fold_all(orders(1)), NOW, stage="prospect")
+    changes = m.evaluate(ADA, SPEC.fold_all(orders(1), now=NOW), NOW, stage="prospect")
     assert [(c.from_stage, c.to_stage, c.transition) for c in changes] == [
         ("prospect", "new", "renamed"),
         ("new", "customer", "new->customer"),
@@ -479,7 +480,7 @@ def test_a_densely_connected_machine_is_checked_in_bounded_time() -> None:
 
 def test_naive_stage_entry_times_are_refused() -> None:
     m = machine(BUYER, final="buyer", stages="new buyer")
-    with pytest.raises(InvalidInputError, match="stage_entered_at must be timezone-aware"):
+    with pytest.raises(InvalidInputError, match="stage_entered_at: must be timezone-aware"):
         m.evaluate(ADA, SPEC.empty(), NOW, stage="new", entered_at=datetime(2026, 1, 1))
 
 
@@ -488,7 +489,7 @@ def test_naive_stage_entry_times_are_refused() -> None:
 
 def test_a_context_built_once_gives_the_same_changes_and_is_left_as_it_was() -> None:
     m = machine(BUYER, REPEAT, VIP, final="vip")
-    facts = FactsSpec.for_conditions(m.conditions()).fold_all(orders(3))
+    facts = facts_spec(m.conditions()).fold_all(orders(3), now=NOW)
     ctx = EvalContext(ADA, facts, NOW, stage="new", stage_entered_at=NOW - timedelta(days=3))
     assert m.evaluate(ctx) == m.evaluate(ADA, facts, NOW, stage="new")
     assert (ctx.stage, ctx.stage_entered_at) == ("new", NOW - timedelta(days=3))
@@ -500,7 +501,7 @@ def test_a_context_built_once_gives_the_same_changes_and_is_left_as_it_was() -> 
 
 def test_a_context_for_a_customer_not_placed_yet_starts_them_in_the_initial_stage() -> None:
     m = machine(BUYER, final="buyer", stages="new buyer")
-    ctx = EvalContext(ADA, SPEC.fold_all(orders(1)), NOW)
+    ctx = EvalContext(ADA, SPEC.fold_all(orders(1), now=NOW), NOW)
     assert [(c.from_stage, c.to_stage) for c in m.evaluate(ctx)] == [
         (None, "new"),
         ("new", "buyer"),
@@ -520,7 +521,7 @@ def test_the_current_stage_must_be_given_by_name() -> None:
 
 def test_the_earlier_positional_form_still_works_and_says_what_replaces_it() -> None:
     m = machine(BUYER, final="buyer", stages="new buyer")
-    facts = SPEC.fold_all(orders(1))
+    facts = SPEC.fold_all(orders(1), now=NOW)
     with pytest.warns(DeprecationWarning, match=r"call evaluate\(customer, facts, now, stage="):
         old = m.evaluate("new", None, ADA, facts, NOW)
     assert old == m.evaluate(ADA, facts, NOW, stage="new")
@@ -535,18 +536,18 @@ WINDOWED = Transition(
 
 def test_facts_from_a_smaller_spec_are_refused_before_anything_is_evaluated() -> None:
     m = machine(BUYER, WINDOWED, final="repeat", stages="new buyer repeat")
-    small = FactsSpec().fold_all(orders(1))  # keeps no 30-day window
+    small = FactsSpec().fold_all(orders(1), now=NOW)  # keeps no 30-day window
     # the customer is in `new`, whose transition needs no window: still refused up front
     with pytest.raises(UsageError, match=r"the window of 'order_placed' is missing") as info:
         m.evaluate(ADA, small, NOW, stage="new")
-    assert "FactsSpec.for_conditions" in str(info.value)
+    assert "facts_spec([...])" in str(info.value)
     with pytest.raises(UsageError, match="is missing"):
         m.evaluate(EvalContext(ADA, small, NOW, stage="new"))
     with pytest.raises(UsageError, match="is missing"):
         m.explain(ADA, small, NOW, stage="new")
     # a larger spec (say, with the journeys' conditions too) is fine
-    larger = FactsSpec.for_conditions([*m.conditions(), count("product_viewed", within="7d") >= 1])
-    assert m.evaluate(ADA, larger.fold_all(orders(2)), NOW, stage="new") != ()
+    larger = facts_spec([*m.conditions(), count("product_viewed", within="7d") >= 1])
+    assert m.evaluate(ADA, larger.fold_all(orders(2), now=NOW), NOW, stage="new") != ()
 
 
 @given(st.lists(s.conditions, max_size=4), st.lists(s.conditions, max_size=4))
@@ -556,12 +557,17 @@ def test_the_facts_test_agrees_with_the_spec_covers(
     # a machine whose one transition reads every `needed` condition; facts from a spec
     # built from `kept`: evaluate refuses exactly when FactsSpec.covers says no
     m = machine(
+        # every stage tests.strategies names, so in_stage(...) names known stages
+        *(
+            Transition(source="new", target=t, when=attr(t).exists())
+            for t in ("repeat", "lapsed", "vip")
+        ),
         Transition(source="new", target="buyer", when=all_of(*needed)),
-        stages="new buyer",
-        final="buyer",
+        stages="new buyer repeat lapsed vip",
+        final="buyer repeat lapsed vip",
     )
-    facts = FactsSpec.for_conditions(kept).empty()
-    if FactsSpec.for_conditions(m.conditions()).covers(facts):
+    facts = facts_spec(kept).empty()
+    if facts_spec(m.conditions()).covers(facts):
         m.explain(ADA, facts, NOW, stage="new")
     else:
         with pytest.raises(UsageError, match="is missing"):
@@ -705,7 +711,7 @@ def test_a_new_or_renamed_customer_is_in_their_first_stage_from_now() -> None:
         transitions=[fresh],
         renamed={"prospect": "new"},
     )
-    facts = FactsSpec.for_conditions(m.conditions()).empty()
+    facts = facts_spec(m.conditions()).empty()
     assert [c.to_stage for c in m.evaluate(ADA, facts, NOW, stage=None)] == ["new", "buyer"]
     long_ago = NOW - timedelta(days=30)
     changes = m.evaluate(ADA, facts, NOW, stage="prospect", entered_at=long_ago)
@@ -734,7 +740,7 @@ def test_the_zone_given_decides_calendar_windows() -> None:
         final="buyer",
     )
     order = Event(id="o", customer_id="ada", type="order_placed", at=now - timedelta(hours=23.5))
-    facts = FactsSpec.for_conditions(m.conditions()).fold_all([order])
+    facts = facts_spec(m.conditions()).fold_all([order], now=now)
     assert m.evaluate(ADA, facts, now, stage="new") != ()
     assert m.evaluate(ADA, facts, now, stage="new", tz="Europe/Stockholm") == ()
     assert m.explain(ADA, facts, now, stage="new", tz="Europe/Stockholm")[0].enabled is False
@@ -755,7 +761,7 @@ def test_arguments_that_do_not_fit_one_form_are_refused() -> None:
 
 def test_a_copied_machine_evaluates_as_its_original() -> None:
     m = machine(BUYER, REPEAT, VIP, final="vip")
-    facts = SPEC.fold_all(orders(2))
+    facts = SPEC.fold_all(orders(2), now=NOW)
     for again in (copy.copy(m), copy.deepcopy(m), m.model_copy()):
         assert again.evaluate(ADA, facts, NOW, stage="new") == m.evaluate(
             ADA, facts, NOW, stage="new"
@@ -771,7 +777,7 @@ def test_a_single_argument_that_is_not_a_context_is_refused() -> None:
 
 def test_the_earlier_form_places_a_new_customer_whatever_entry_time_it_gives() -> None:
     m = machine(BUYER, final="buyer", stages="new buyer")
-    facts = SPEC.fold_all(orders(1))
+    facts = SPEC.fold_all(orders(1), now=NOW)
     with pytest.warns(DeprecationWarning, match="is deprecated"):
         old = m.evaluate(None, NOW - timedelta(days=1), ADA, facts, NOW)
     assert old == m.evaluate(ADA, facts, NOW, stage=None)
@@ -836,7 +842,7 @@ def test_facts_refused_say_exactly_what_to_do() -> None:
     assert str(info.value) == (
         "these facts do not keep what this machine's conditions read (the window of "
         "'order_placed' is missing): they were folded with a smaller FactsSpec, or kept for "
-        "an older definition. Fold events with FactsSpec.for_conditions([...]) over every "
+        "an older definition. Fold events with facts_spec([...]) over every "
         "condition you evaluate, machine.conditions() included, and rebuild facts kept for "
         "an older definition from the customer's events"
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from journeykit.facts import Facts, FactsSpec
+from journeykit.conditions import facts_spec
+from journeykit.facts import Facts
 from journeykit.models import Customer, Event
 from journeykit.presets import lifecycle
 
@@ -54,11 +55,11 @@ def _story() -> list[tuple[Customer, Story]]:
 
 def main() -> None:
     machine = lifecycle()
-    spec = FactsSpec.for_conditions(machine.conditions())
+    spec = facts_spec(machine.conditions())
     print("journeykit demo: the ready-made lifecycle over a year and a half\n")
     for customer, story in _story():
         print(f"{customer.attributes['first_name']} ({customer.timezone})")
-        facts: Facts = spec.empty()
+        facts: Facts = spec.empty(customer.id)
         stage: str | None = None
         entered: datetime | None = None
         events = {day: (kind, props) for day, kind, props in story}
@@ -75,7 +76,7 @@ def main() -> None:
                         "properties": props,
                     }
                 )
-                facts = spec.fold(facts, event)
+                facts = spec.fold(facts, event, now=now)
             # a host would call this once per event and once a night; the demo does both
             for change in machine.evaluate(customer, facts, now, stage=stage, entered_at=entered):
                 stage, entered = change.to_stage, change.at

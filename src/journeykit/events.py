@@ -66,6 +66,7 @@ __all__ = [
     "STANDARD_EVENT_TYPES",
     "check_properties",
     "noun",
+    "money_properties",
     "parse_money",
     "MAX_MONEY",
     "MONEY_PLACES",
@@ -182,6 +183,18 @@ def parse_money(value: object) -> Decimal | None:
     if amount and amount.adjusted() >= _MAX_MONEY_DIGITS:
         return None
     return amount
+
+
+def money_properties(event_type: str) -> frozenset[str]:
+    """The properties of a standard event type that hold money (empty for other types).
+
+    Conditions that sum one of these must name the currency they sum.
+
+    >>> sorted(money_properties("order_placed")), money_properties("wishlist_shared")
+    (['value'], frozenset())
+    """
+    spec = _SPECS.get(event_type, {})
+    return frozenset(name for name, kind in spec.items() if kind == _MONEY)
 
 
 def _problem(kind: str, value: object) -> str | None:

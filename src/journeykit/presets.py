@@ -47,6 +47,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
+from babel.numbers import is_currency
+
 from journeykit._errors import DefinitionError, Problem, quote
 from journeykit.conditions import (
     Condition,
@@ -77,7 +79,8 @@ def lifecycle(
     sunset_after: DurationLike = "180d",
     loyal_orders: int = 4,
     loyal_window: DurationLike = "365d",
-    loyal_revenue: Decimal | int | str | None = 1000,
+    loyal_revenue: Decimal | int | str | Mapping[str, Decimal | int | str] | None = 1000,
+    currency: str = "EUR",
     opt_in_channels: Sequence[Channel | ChannelName] = ("email",),
     engagement_events: Sequence[str] = ("message_opened", "message_clicked"),
     subscribe_event: str = "subscribed",
@@ -93,8 +96,10 @@ def lifecycle(
       has passed since they subscribed (see the module notes: their entry into
       ``subscriber``, or their latest ``subscribe_event`` if later) with no engagement
       within it;
-    - ``loyal_orders`` within ``loyal_window``, or a net revenue of ``loyal_revenue``
-      (``None`` to ignore value), makes a repeat customer loyal;
+    - ``loyal_orders`` within ``loyal_window``, or a net revenue of ``loyal_revenue`` in
+      ``currency`` (``None`` to ignore value), makes a repeat customer loyal; a shop that
+      sells in several currencies gives one amount each (``{"SEK": 10_000, "EUR":
+      1_000}``): revenue is never added across currencies;
     - ``opt_in_channels``: consent on any of these makes a prospect a subscriber.
 
     Durations must be positive, ``loyal_orders`` at least 2, ``loyal_revenue`` positive
@@ -104,7 +109,7 @@ def lifecycle(
     >>> fast_fashion = lifecycle(at_risk_after="45d", lapsed_after="90d", loyal_orders=6)
     >>> print(fast_fashion.describe("repeat"))
     repeat -> at_risk [priority 10]: time since the last order > 45 days
-    repeat -> loyal: orders in the last 365 days >= 6 or revenue >= 1000
+    repeat -> loyal: orders in the last 365 days >= 6 or revenue in EUR >= 1000
     """
     problems: list[Problem] = []
     durations = {
@@ -126,7 +131,7 @@ def lifecycle(
                 "loyal_orders", f"must be at least 2, or loyal means repeat (got {loyal_orders})"
             )
         )
-    revenue = _revenue(loyal_revenue, problems)
+    revenue = _revenues(loyal_revenue, currency, problems)
     channels = _names("opt_in_channels", opt_in_channels, problems, empty_ok=False)
     opted_in_parts = []
     for i, channel in enumerate(channels):
@@ -162,8 +167,8 @@ def lifecycle(
     opted_in = any_of(*opted_in_parts)
     recent = since(_ORDER) <= at_risk
     loyal: Condition = count(_ORDER, within=window) >= loyal_orders
-    if revenue is not None:
-        loyal = loyal | (fact("revenue") >= revenue)
+    if revenue:
+        loyal = any_of(loyal, *(fact("revenue", currency=c) >= v for c, v in revenue.items()))
     advocated = (count("review_submitted") >= 1) | (count("referral_made") >= 1)
     quiet = all_of(*(count(e, within=sunset) == 0 for e in engagement))
     engaged = any_of(*(count(e, within=sunset) >= 1 for e in engagement))
@@ -191,7 +196,7 @@ def lifecycle(
         ]
 
     customer_stages = ("first_time", "repeat", "loyal", "ambassador")
-    value_clause = "" if revenue is None else f", or net revenue of {revenue}+"
+    value_clause = "".join(f", or net revenue of {v} {c}+" for c, v in revenue.items())
     transitions = [
         # never bought: consent decides, and long silence sunsets
         Transition(
@@ -295,9 +300,32 @@ def _check_order(durations: Mapping[str, Duration | None], problems: list[Proble
             problems.append(Problem(later, f"must be longer than {earlier}={a} (got {b})"))
 
 
-def _revenue(value: Decimal | int | str | None, problems: list[Problem]) -> Decimal | None:
+def _revenues(
+    value: Decimal | int | str | Mapping[str, Decimal | int | str] | None,
+    currency: str,
+    problems: list[Problem],
+) -> dict[str, Decimal]:
+    """``loyal_revenue`` as an amount per currency (empty: value is ignored)."""
     if value is None:
-        return None
+        return {}
+    given = value if isinstance(value, Mapping) else {currency: value}
+    found: dict[str, Decimal] = {}
+    for code, amount in given.items():
+        if not isinstance(code, str) or not is_currency(code):
+            where = "currency" if not isinstance(value, Mapping) else f"loyal_revenue.{code}"
+            problems.append(
+                Problem(
+                    where, f"must be an ISO 4217 code such as 'EUR' (got {quote(repr(code), 40)})"
+                )
+            )
+            continue
+        checked = _revenue(amount, problems)
+        if checked is not None:
+            found[code] = checked
+    return found
+
+
+def _revenue(value: Decimal | int | str, problems: list[Problem]) -> Decimal | None:
     amount: Decimal | None = None
     if not isinstance(value, bool) and isinstance(value, (Decimal, int, str)):
         try:

@@ -58,9 +58,9 @@ from journeykit._stages import calls, diagrams
 from journeykit._stages.checks import known_listing, machine_problems, named
 from journeykit._stages.compiled import Compiled
 from journeykit._stages.graph import ANY, Layout
-from journeykit.conditions import Condition, EvalContext
+from journeykit.conditions import Condition, ConditionCheck, EvalContext, explain
 from journeykit.facts import Facts
-from journeykit.models import MAX_ID_LENGTH, AwareDatetime, Customer, Identifier
+from journeykit.models import MAX_ID_LENGTH, AwareDatetime, Customer, EventType, Identifier
 
 __all__ = [
     "Stage",
@@ -171,13 +171,18 @@ class StageChanged(FrozenModel):
 
 
 class TransitionCheck(FrozenModel):
-    """One outgoing transition considered by :meth:`StageMachine.explain`, and its outcome."""
+    """One outgoing transition considered by :meth:`StageMachine.explain`, and its outcome.
+
+    ``check`` shows the values behind it, part by part (``orders in the last 365 days =
+    3``), and which side of an ``or`` held.
+    """
 
     transition: str
     target: str
     priority: int
     enabled: bool
     condition: str
+    check: ConditionCheck
 
 
 class StageMachine(Definition):
@@ -217,6 +222,10 @@ class StageMachine(Definition):
     )
     max_cascade: int | None = Field(default=None, ge=1)
     """Most changes one evaluation may make (default: the number of stages)."""
+    events: Items[EventType] = ()
+    """Event types the host sends beyond journeykit's standard ones (see
+    :mod:`journeykit.events`); a condition naming any other type is a problem, with a
+    "did you mean"."""
 
     def _after_validation(self) -> None:
         layout = self._layout()
@@ -339,7 +348,7 @@ class StageMachine(Definition):
         the context as it was.
 
         ``facts`` must keep what the machine's conditions read (fold events with
-        ``FactsSpec.for_conditions(...)`` over every condition the host evaluates,
+        ``journeykit.conditions.facts_spec(...)`` over every condition the host evaluates,
         ``machine.conditions()`` included); facts from a smaller spec are refused with a
         :class:`UsageError` before anything is evaluated.
 
@@ -348,7 +357,7 @@ class StageMachine(Definition):
 
         >>> from datetime import datetime, timezone
         >>> from journeykit.conditions import count
-        >>> from journeykit.facts import FactsSpec
+        >>> from journeykit.conditions import facts_spec
         >>> from journeykit.models import Event
         >>> machine = StageMachine(
         ...     initial="prospect",
@@ -359,8 +368,8 @@ class StageMachine(Definition):
         ... )
         >>> now = datetime(2026, 5, 4, 10, 0, tzinfo=timezone.utc)
         >>> ada = Customer(id="c1", created_at=now)
-        >>> spec = FactsSpec.for_conditions(machine.conditions())
-        >>> facts = spec.fold_all([Event(id="o1", customer_id="c1", type="order_placed", at=now)])
+        >>> spec = facts_spec(machine.conditions())
+        >>> facts = spec.fold_all([Event(id="o1", customer_id="c1", type="order_placed", at=now)], now=now)
         >>> [(c.from_stage, c.to_stage, c.reason) for c in machine.evaluate(ada, facts, now, stage="prospect")]
         [('prospect', 'buyer', 'orders >= 1')]
         """
@@ -379,12 +388,7 @@ class StageMachine(Definition):
         made = calls.context_for("evaluate", args, stage, entered_at, tz, self._check_facts)
         if made is not None:
             return self._cascade(made, self._tables())
-        ctx = args[0]
-        saved = ctx.stage, ctx.stage_entered_at
-        try:
-            return self._cascade(ctx, self._tables())
-        finally:
-            ctx.stage, ctx.stage_entered_at = saved
+        return self._cascade(args[0], self._tables())
 
     def _check_facts(self, facts: Facts) -> None:
         compiled = self._tables()
@@ -419,8 +423,7 @@ class StageMachine(Definition):
                     reason=f"stage {stage!r} was renamed to {current!r}",
                 )
             )
-            ctx.stage = current
-            ctx.stage_entered_at = now
+            ctx = ctx.at_stage(current, now)
         visited: list[str] = []  # filled on the first change: most calls make none
         while True:
             for edge in table[current]:
@@ -455,8 +458,7 @@ class StageMachine(Definition):
                 )
             visited.append(target)
             current = target
-            ctx.stage = target
-            ctx.stage_entered_at = now
+            ctx = ctx.at_stage(target, now)
 
     @overload
     def explain(self, context: EvalContext, /) -> tuple[TransitionCheck, ...]: ...
@@ -509,21 +511,19 @@ class StageMachine(Definition):
         if ctx is None:
             ctx = args[0]
         current = self.resolve(ctx.stage)
-        saved = ctx.stage
-        ctx.stage = current
-        try:
-            return tuple(
-                TransitionCheck(
-                    transition=e.name,
-                    target=e.target,
-                    priority=e.transition.priority,
-                    enabled=e.fn(ctx),
-                    condition=e.reason,
-                )
-                for e in self._tables().table[current]
+        if current != ctx.stage:
+            ctx = ctx.at_stage(current, ctx.stage_entered_at)
+        return tuple(
+            TransitionCheck(
+                transition=e.name,
+                target=e.target,
+                priority=e.transition.priority,
+                enabled=e.fn(ctx),
+                condition=e.reason,
+                check=explain(e.transition.when, ctx),
             )
-        finally:
-            ctx.stage = saved
+            for e in self._tables().table[current]
+        )
 
     # --- drawing --------------------------------------------------------------------
 
@@ -569,5 +569,5 @@ class StageMachine(Definition):
 
     def _problems(self, at: str, layout: Layout) -> list[Problem]:
         return machine_problems(
-            at, self.initial, self.stages, self.transitions, self.renamed, layout
+            at, self.initial, self.stages, self.transitions, self.renamed, layout, self.events
         )

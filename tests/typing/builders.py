@@ -14,7 +14,6 @@ from journeykit import (
     Condition,
     Customer,
     EvalContext,
-    FactsSpec,
     Not,
     StageMachine,
     count,
@@ -31,6 +30,7 @@ from journeykit.conditions import (
     attr,
     consented,
     fact,
+    facts_spec,
     prop,
     stage_for,
 )
@@ -58,7 +58,7 @@ custom = StageMachine(
 )
 now = datetime(2026, 1, 1, tzinfo=timezone.utc)
 ada = Customer(id="ada", created_at=now)
-facts = FactsSpec.for_conditions(machine.conditions()).empty()
+facts = facts_spec(machine.conditions()).empty()
 ok: bool = repeat.evaluate(EvalContext(ada, facts, now, stage="new"))
 changes: tuple[StageChanged, ...] = machine.evaluate(ada, facts, now, stage=None)
 shared: tuple[StageChanged, ...] = machine.evaluate(EvalContext(ada, facts, now, stage="new"))

@@ -10,12 +10,13 @@ loops.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from journeykit._errors import Problem, quote
 from journeykit._stages.graph import ANY, MAX_EDGES, Layout, StageLike, TransitionLike
 from journeykit._stages.loops import find_loops, loop_problems
 from journeykit.conditions import AllOf, Condition, condition_problems
+from journeykit.events import STANDARD_EVENT_TYPES
 
 __all__ = ["machine_problems", "named", "known_listing"]
 
@@ -40,10 +41,13 @@ def known_listing(names: Sequence[str]) -> str:
     return shown if len(ordered) <= _LISTED else f"{shown}, … ({len(ordered)} stages)"
 
 
-def transition_condition_problems(cond: Condition, path: str) -> list[Problem]:
+def transition_condition_problems(
+    cond: Condition, path: str, known_events: Collection[str], known_stages: Collection[str]
+) -> list[Problem]:
     """Problems in one transition's condition: the one place transition conditions are
-    checked (the stage machine passes every ``when`` through here)."""
-    return condition_problems(cond, path)
+    checked (the stage machine passes every ``when`` through here): event types neither
+    standard nor declared, stage names the machine lacks, ``prop()`` outside ``where=``."""
+    return condition_problems(cond, path, known_events=known_events, known_stages=known_stages)
 
 
 def machine_problems(
@@ -53,12 +57,16 @@ def machine_problems(
     transitions: Sequence[TransitionLike],
     renamed: Mapping[str, str],
     layout: Layout,
+    events: Collection[str] = (),
 ) -> list[Problem]:
-    """Every problem with a machine, each with its path below ``at`` (``"x."`` or ``""``)."""
+    """Every problem with a machine, each with its path below ``at`` (``"x."`` or ``""``).
+
+    ``events`` are the event types the host sends beyond the standard ones."""
     names = [s.name for s in stages]
     known = set(names)
     problems = list(_name_problems(at, initial, names, known))
-    problems.extend(_transition_problems(at, transitions, known, layout))
+    known_events = STANDARD_EVENT_TYPES | set(events)
+    problems.extend(_transition_problems(at, transitions, known, layout, known_events))
     listing = ""  # built on the first unknown name: most machines have none
     for old, new in renamed.items():
         if old in known:
@@ -111,7 +119,11 @@ def _name_problems(
 
 
 def _transition_problems(
-    at: str, transitions: Sequence[TransitionLike], known: set[str], layout: Layout
+    at: str,
+    transitions: Sequence[TransitionLike],
+    known: set[str],
+    layout: Layout,
+    known_events: Collection[str],
 ) -> Iterator[Problem]:
     listing = ""  # built on the first unknown name: most machines have none
     ids: dict[str, int] = {}
@@ -160,7 +172,7 @@ def _transition_problems(
                     " stage history names transitions by id, so each must be unique",
                 )
             ids.setdefault(t.id, i)
-        yield from transition_condition_problems(t.when, f"{where}.when")
+        yield from transition_condition_problems(t.when, f"{where}.when", known_events, known)
 
 
 def _graph_problems(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from journeykit._errors import UsageError
 from journeykit._stages.graph import Layout, TransitionLike
-from journeykit.conditions import Evaluator
+from journeykit.conditions import Evaluator, facts_spec
 from journeykit.facts import Facts, FactsSpec
 
 __all__ = ["Compiled", "Edge", "covers_test"]
@@ -37,7 +37,7 @@ class Compiled:
             for name, indexes in layout.outgoing.items()
         }
         self.limit = limit
-        self.spec = FactsSpec.for_conditions([t.when for t in transitions])
+        self.spec = facts_spec([t.when for t in transitions])
         self.covers = covers_test(self.spec)
         # the last facts that passed (a host evaluates one customer's facts several times
         # in a row: the event, then ticks); a plain reference, replaced as facts change
@@ -51,7 +51,7 @@ class Compiled:
                 ("the count of", need.stats, facts.stats),
                 ("the window of", need.windows, facts.windows),
                 ("the sum", need.sums, facts.sums),
-                ("the windowed sum", need.value_windows, facts.value_windows),
+                ("the windowed sum", need.amount_windows, facts.amount_windows),
             )
             for key in wanted
             if key not in have
@@ -59,7 +59,7 @@ class Compiled:
         return UsageError(
             f"these facts do not keep what this machine's conditions read ({missing} is "
             "missing): they were folded with a smaller FactsSpec, or kept for an older "
-            "definition. Fold events with FactsSpec.for_conditions([...]) over every "
+            "definition. Fold events with facts_spec([...]) over every "
             "condition you evaluate, machine.conditions() included, and rebuild facts kept "
             "for an older definition from the customer's events"
         )
@@ -74,7 +74,7 @@ def covers_test(spec: FactsSpec) -> Callable[[Facts], bool]:
     stats = frozenset(need.stats)
     windows = frozenset(need.windows)
     sums = frozenset(need.sums)
-    values = frozenset(need.value_windows)
+    values = frozenset(need.amount_windows)
     if not (stats or sums or values):
         if not windows:
             return lambda facts: True
@@ -85,7 +85,7 @@ def covers_test(spec: FactsSpec) -> Callable[[Facts], bool]:
             facts.stats.keys() >= stats
             and facts.windows.keys() >= windows
             and facts.sums.keys() >= sums
-            and facts.value_windows.keys() >= values
+            and facts.amount_windows.keys() >= values
         )
 
     return covers

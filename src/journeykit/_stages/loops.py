@@ -42,7 +42,6 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from journeykit._errors import Problem, quote
-from journeykit._satisfy import can_hold_together
 from journeykit._stages.graph import TransitionLike
 from journeykit.conditions import (
     AllOf,
@@ -58,6 +57,8 @@ from journeykit.conditions import (
     Since,
     StageFor,
     Total,
+    Verdict,
+    can_hold_together,
 )
 
 __all__ = ["BUDGET", "MAX_REPORTED", "REASONER_COST", "STEP_COST", "LoopSearch", "find_loops"]
@@ -101,6 +102,8 @@ class LoopSearch:
 
     budget: int
     loops: list[list[tuple[int, str]]] = field(default_factory=list)
+    undecided: set[int] = field(default_factory=set)
+    """Indexes into ``loops`` of loops the reasoner found too complex to decide."""
     work: int = 0
     complete: bool = True
     capped: bool = False
@@ -139,7 +142,7 @@ def _shape(cond: Condition) -> _Shape:
         elif isinstance(c, (Attr, Prop)) and (in_filter or isinstance(c, Attr)):
             if isinstance(c, Attr):
                 quantities.add(f"attr:{c.path.split('.')[0]}")
-            if isinstance(c.value, list):  # measured: 200 items cost about one node
+            if isinstance(c.value, (list, tuple)):  # measured: 200 items cost about one node
                 size += len(c.value) // 200
         elif isinstance(c, FactIs):
             events = _FACT_EVENTS.get(c.name)
@@ -158,7 +161,7 @@ def _shape(cond: Condition) -> _Shape:
     return _Shape(size, frozenset(quantities), frozenset(stages))
 
 
-def _may_hold(pairs: Sequence[tuple[Condition, str]]) -> bool:
+def _may_hold(pairs: Sequence[tuple[Condition, str]]) -> Verdict:
     """Whether every ``(condition, stage it leaves)`` may hold at one instant, with zero
     time in each stage: the one question this module asks the reasoner."""
     return can_hold_together(pairs, stage_for_zero=True)
@@ -195,6 +198,8 @@ class _Search:
                 self.edge_tgt.append(number[transitions[index].target])
                 self.edge_class.append(cls)
         self.pair_cache: dict[tuple[tuple[int, str | None], tuple[int, str | None]], bool] = {}
+        self.undecided_pairs: set[tuple[tuple[int, str | None], tuple[int, str | None]]] = set()
+        self.saw_undecided = False  # the reasoner gave up on a question since the last loop
 
     # --- accounting -------------------------------------------------------------------
 
@@ -208,16 +213,26 @@ class _Search:
             (self.transitions[self.edge_t[e]].when, self.names[self.edge_src[e]]) for e in edges
         ]
         self.spend(REASONER_COST * sum(self.shapes[self.edge_t[e]].size for e in edges))
-        return _may_hold(pairs)
+        verdict = _may_hold(pairs)
+        if verdict is Verdict.TOO_COMPLEX:
+            self.saw_undecided = True  # reported as undecided, never accepted
+        return verdict is not Verdict.CANNOT_HOLD
 
     def compatible(self, a: int, b: int) -> bool:
         key_a, key_b = self.edge_class[a], self.edge_class[b]
         key = (key_a, key_b) if key_a <= key_b else (key_b, key_a)
         found = self.pair_cache.get(key)
         if found is None:
+            before = self.saw_undecided
+            self.saw_undecided = False
             found = self.pair_cache[key] = self.ask((a, b))
+            if self.saw_undecided:
+                self.undecided_pairs.add(key)
+            self.saw_undecided = self.saw_undecided or before
         else:
             self.spend(1)
+            if key in self.undecided_pairs:
+                self.saw_undecided = True
         return found
 
     # --- the steps --------------------------------------------------------------------
@@ -341,6 +356,8 @@ class _Search:
         return [e for e in edges if alive[e]]
 
     def report(self, loop: list[int]) -> None:
+        if self.saw_undecided:
+            self.result.undecided.add(len(self.result.loops))
         self.result.loops.append([(self.edge_t[e], self.names[self.edge_src[e]]) for e in loop])
         if len(self.result.loops) >= MAX_REPORTED:
             raise _CappedError
@@ -353,6 +370,7 @@ class _Search:
             src, tgt = self.edge_src[e], self.edge_tgt[e]
             if src < tgt:
                 for f in back.get((tgt, src), ()):
+                    self.saw_undecided = False
                     if self.compatible(e, f):
                         self.report([e, f])
 
@@ -391,6 +409,7 @@ class _Search:
             self.spend(STEP_COST)
             target = self.edge_tgt[e]
             if target == start:
+                self.saw_undecided = False
                 if len(path) >= 2 and self.fits(e, by_quantity) and self.holds([*path, e]):
                     self.report([*path, e])
             elif target in member and target not in on_path and self.fits(e, by_quantity):
@@ -465,8 +484,8 @@ def loop_problems(
     at: str, transitions: Sequence[TransitionLike], search: LoopSearch
 ) -> Iterator[Problem]:
     """The problems a loop search found: each loop, and an incomplete search."""
-    for loop in search.loops:
-        yield _loop_problem(at, transitions, loop)
+    for n, loop in enumerate(search.loops):
+        yield _loop_problem(at, transitions, loop, undecided=n in search.undecided)
     if search.capped:
         yield Problem(
             f"{at}transitions",
@@ -489,7 +508,7 @@ _SHOWN_CONDITIONS = 6
 
 
 def _loop_problem(
-    at: str, transitions: Sequence[TransitionLike], loop: list[tuple[int, str]]
+    at: str, transitions: Sequence[TransitionLike], loop: list[tuple[int, str]], *, undecided: bool
 ) -> Problem:
     stages = [quote(source, 40) for _, source in loop]
     if len(stages) > _SHOWN_STAGES:
@@ -500,6 +519,15 @@ def _loop_problem(
         more = len(conditions) - _SHOWN_CONDITIONS
         conditions = [*conditions[:_SHOWN_CONDITIONS], f"and {more} more"]
     first = min(i for i, _ in loop)
+    if undecided:
+        return Problem(
+            f"{at}transitions[{first}]",
+            f"stages may cycle at one instant: {route}; the conditions "
+            + "; ".join(conditions)
+            + " are too complex to decide whether they can all hold together, so the "
+            "machine cannot be accepted. Simplify them, or make one exclude another on the "
+            "same quantity (e.g. since(x) > '90d' against since(x) <= '90d')",
+        )
     return Problem(
         f"{at}transitions[{first}]",
         f"stages can cycle at one instant: {route}; the conditions "

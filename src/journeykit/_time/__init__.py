@@ -9,7 +9,9 @@
 - :mod:`.wall`: local wall time and instants (DST gaps and folds), :func:`~.wall.shift`;
 - :mod:`.clock`: times of day, quiet hours and anniversaries;
 - :mod:`.offsets`: per zone, immutable tables of UTC-offset changes, cached;
-- :mod:`.lookback`: fast look-back cut-offs for windows and ``since`` conditions.
+- :mod:`.lookback`: fast look-back cut-offs for windows and ``since`` conditions;
+- :mod:`.crossing`: the inverse: the first instant a look-back passes an instant (when a
+  condition starts to hold as time passes, when a frequency cap frees a slot).
 
 Import rules: these modules import only the standard library, dateutil, pydantic and
 :mod:`journeykit._errors`, and each other in the order listed (no module imports one

@@ -11,11 +11,16 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-from journeykit.conditions import Condition, EvalContext, _where_matcher
+from journeykit.conditions import (
+    Boundary,
+    Condition,
+    EvalContext,
+    compile_boundary,
+    facts_spec,
+    where_matcher,
+)
 from journeykit.engine._definitions import DefinitionSet, journey_conditions
-from journeykit.engine._wake import Boundary, compile_boundary
 from journeykit.engine._work import Work
-from journeykit.facts import FactsSpec
 from journeykit.journeys import EventTrigger, Journey, StageTrigger, StepPlace, WaitFor
 from journeykit.models import Customer, Event
 from journeykit.templates import validate
@@ -38,7 +43,7 @@ def _watches(conditions: Iterable[Condition]) -> tuple[Watch, ...]:
     return tuple(found)
 
 
-def _never(ctx: EvalContext, zone: tzinfo, now: int) -> int | None:
+def _never(ctx: EvalContext, zone: tzinfo) -> int | None:
     return None
 
 
@@ -72,19 +77,21 @@ class Compiled:
                     table.setdefault(stage, []).append(journey)
             else:
                 self.dated.append(journey)
-        self._matchers: dict[tuple[str, int, str], PropertyFilter | None] = {}
+        self._matchers: dict[tuple[str, int, str], PropertyFilter] = {}
         for (jid, version), journey in self.journeys.items():
+            filters: list[tuple[str, Condition | None]] = []
             if isinstance(journey.trigger, EventTrigger):
-                self._matchers[(jid, version, "trigger")] = _where_matcher(journey.trigger.where)
+                filters.append(("trigger", journey.trigger.where))
             if isinstance(journey.goal, EventTrigger):
-                self._matchers[(jid, version, "goal")] = _where_matcher(journey.goal.where)
-            for step in journey.walk():
-                if isinstance(step, WaitFor):
-                    self._matchers[(jid, version, step.id)] = _where_matcher(step.where)
+                filters.append(("goal", journey.goal.where))
+            filters.extend((s.id, s.where) for s in journey.walk() if isinstance(s, WaitFor))
+            for which, where in filters:
+                if where is not None:
+                    self._matchers[(jid, version, which)] = where_matcher(where)
         conditions = [] if self.lifecycle is None else list(self.lifecycle.conditions())
         for journey in definitions.journeys:
             conditions.extend(journey_conditions(journey))
-        self.spec = FactsSpec.for_conditions(conditions)
+        self.spec = facts_spec(conditions)
         # what each stage and each journey version watches for wake-ups
         self.stage_watch: dict[str, tuple[Watch, ...]] = {}
         if self.lifecycle is not None:

@@ -21,7 +21,7 @@ the customer record, the instant is run again from the stage changes (bounded).
 Rule 4: ``wake_at`` is the earliest instant at which ``tick`` has something to do: a run
 due, a pin ending, a birthday, or the first instant at which a watched condition (a
 transition out of the current stage, an active run's exit or goal) starts to hold with
-the facts as they are (:mod:`journeykit.engine._wake`).
+the facts as they are (:mod:`journeykit.conditions._boundaries`).
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ class Engine:
         late = event.at < shift(state.clock, -tolerance, self._c.zone(work.customer))
         if event.at > work.clock:
             self._advance(work, event.at)
-        work.facts = self.spec.fold(work.facts, event)
+        work.facts = self.spec.fold(work.facts, event, now=work.clock)
         self._instant(work, work.clock, event=event, late=late)
         return self._decide(work)
 

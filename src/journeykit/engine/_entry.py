@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from journeykit._time.crossing import to_micros
 from journeykit.conditions import EvalContext
 from journeykit.engine._actions import JourneyEntered, JourneySkipped
 from journeykit.engine._compiled import Compiled
 from journeykit.engine._runner import read_date, stable_fraction, stable_key
 from journeykit.engine._state import Run
-from journeykit.engine._wake import to_micros
 from journeykit.engine._work import Work
 from journeykit.journeys import DateTrigger, EventTrigger, Journey
 from journeykit.models import Event

@@ -21,12 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 
+from journeykit._time.crossing import crossing, to_datetime, to_micros
 from journeykit._time.lookback import look_back
 from journeykit.conditions import EvalContext
 from journeykit.engine._actions import MessageSuppressed, SendMessage, UpdateCustomer
 from journeykit.engine._policy import Policy
 from journeykit.engine._state import Run, SentRecord, evolve
-from journeykit.engine._wake import crossing, to_datetime, to_micros
 from journeykit.engine._work import Work
 from journeykit.journeys import (
     Branch,

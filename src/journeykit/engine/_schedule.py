@@ -8,7 +8,7 @@ The earliest of:
 - the first instant at which a *watched* condition starts to hold with the facts as they
   are: a transition out of the current stage (unless pinned), an active run's exit or
   goal. Each condition can change on its own only where one of its time-dependent parts
-  crosses a boundary (:mod:`journeykit.engine._wake`); the boundaries are probed in time
+  crosses a boundary (:mod:`journeykit.conditions._boundaries`); the boundaries are probed in time
   order until one makes a watched condition hold, so a boundary that changes nothing
   (``since(order) > 90d`` while the other half of an ``and`` is false) wakes no one.
 """
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
 
+from journeykit._time.crossing import to_datetime
 from journeykit.engine._compiled import Compiled, Watch
 from journeykit.engine._entry import next_occurrence
-from journeykit.engine._wake import to_datetime, to_micros
 from journeykit.engine._work import Work
 
 __all__ = ["next_due"]
@@ -78,8 +78,7 @@ def _condition_change(
     candidate: datetime | None = None
     for _ in range(MAX_PROBES):
         ctx = compiled.context(work, at)
-        now = to_micros(at)
-        bounds = [b for b in (fn(ctx, zone, now) for _, fn in watches) if b is not None]
+        bounds = [b for b in (fn(ctx, zone) for _, fn in watches) if b is not None]
         if not bounds:
             return None
         candidate = to_datetime(min(bounds))

@@ -129,8 +129,12 @@ class Journey(Definition):
         for name, cond in (("entry", self.entry), ("exit", self.exit)):
             if cond is not None:
                 problems.extend(condition_problems(cond, f"{at}{name}"))
-        if self.goal is not None and self.goal.type != "event":
-            problems.extend(condition_problems(self.goal, f"{at}goal"))
+        problems.extend(self.trigger.problems(f"{at}trigger"))
+        if self.goal is not None:
+            if self.goal.type == "event":
+                problems.extend(self.goal.problems(f"{at}goal"))
+            else:
+                problems.extend(condition_problems(self.goal, f"{at}goal"))
         if self.concurrent and self.reentry == "once":
             problems.append(
                 Problem(

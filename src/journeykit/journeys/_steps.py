@@ -10,8 +10,7 @@ from pydantic import AfterValidator, Field, JsonValue
 
 from journeykit._base import Definition, FrozenJson, Items, frozen_mapping
 from journeykit._errors import Problem, quote
-from journeykit.conditions import Condition, condition_problems
-from journeykit.conditions import _check_where as _checked_where
+from journeykit.conditions import Condition, condition_problems, where_problems
 from journeykit.models import Channel, ChannelName, ConsentName, ConsentStatus, EventType
 from journeykit.time import Duration, parse_time_of_day
 
@@ -49,13 +48,6 @@ def _check_name(value: str) -> str:
 
 Name = Annotated[str, AfterValidator(_check_name)]
 """A journey, step or group id: lower-case letters, digits, ``_`` and ``-``."""
-
-
-def _check_where(where: Condition | None) -> Condition | None:
-    return _checked_where(where)
-
-
-Where = Annotated[Condition | None, AfterValidator(_check_where)]
 
 
 def _time_of_day(value: str) -> str:
@@ -97,7 +89,11 @@ class EventTrigger(Definition):
 
     type: Literal["event"] = "event"
     event: EventType
-    where: Where = None
+    where: Condition | None = None
+
+    def problems(self, path: str = "") -> list[Problem]:
+        at = f"{path}." if path else ""
+        return [] if self.where is None else where_problems(self.where, f"{at}where")
 
     def describe(self) -> str:
         return f"event {self.event}" + ("" if self.where is None else f" where {self.where}")
@@ -227,12 +223,16 @@ class WaitFor(_Step):
 
     type: Literal["wait_for"] = "wait_for"
     event: EventType
-    where: Where = None
+    where: Condition | None = None
     timeout: PositiveDuration
     on_timeout: Items[Step] = ()
 
     def children(self) -> Iterator[tuple[str, Sequence[Step]]]:
         yield "on_timeout", self.on_timeout
+
+    def problems(self, path: str = "") -> list[Problem]:
+        at = f"{path}." if path else ""
+        return [] if self.where is None else where_problems(self.where, f"{at}where")
 
     def describe(self) -> str:
         return f"wait up to {self.timeout} for {self.event}"

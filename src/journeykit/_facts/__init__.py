@@ -1,0 +1,1 @@
+"""Customer facts by job: keys, the record, windows, the spec, the fold (see journeykit.facts)."""

@@ -1,0 +1,384 @@
+"""Folding events into facts: one working copy per call, frozen at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final, TypeVar
+from zoneinfo import ZoneInfo
+
+from babel.numbers import is_currency
+
+from journeykit._base import FrozenDict
+from journeykit._errors import InvalidInputError, Problem, quote
+from journeykit._facts._record import NO_MONEY, EventStats, Facts, MoneyStats, iso, make_facts
+from journeykit._facts._windows import AmountWindow, CountWindow, exact_sum
+from journeykit.events import ORDER_PLACED, ORDER_REFUNDED, parse_money
+from journeykit.models import Event
+from journeykit.time import require_aware
+
+if TYPE_CHECKING:
+    from journeykit._facts._spec import FactsSpec, Tracker
+
+__all__ = ["Builder", "instant"]
+
+_ZERO: Final = Decimal(0)
+_V = TypeVar("_V")
+
+
+# The last instant read, with its POSIX time: a host folds and evaluates many times at one
+# ``now``. One tuple, replaced whole (threads never see half of one); it holds the
+# datetime itself, so its identity cannot pass to another object meanwhile.
+_last_instant: tuple[object, float] = (None, 0.0)
+
+
+def instant(value: object, field: str) -> float:
+    """POSIX time of ``value``, an aware datetime; :class:`InvalidInputError` naming
+    ``field`` otherwise. (The common kinds of zone are checked without a call.)"""
+    global _last_instant
+    last = _last_instant
+    if value is last[0]:
+        return last[1]
+    if type(value) is datetime:
+        zone = value.tzinfo
+        if type(zone) is ZoneInfo or type(zone) is timezone:
+            ts = value.timestamp()
+            _last_instant = (value, ts)
+            return ts
+    if not isinstance(value, datetime):
+        raise InvalidInputError(
+            [Problem(field, f"must be a timezone-aware datetime (got {type(value).__name__})")]
+        )
+    try:
+        return require_aware(value, field).timestamp()
+    except InvalidInputError as err:
+        raise InvalidInputError([Problem(field, str(err).removeprefix(f"{field} "))]) from None
+
+
+# Working copies are plain dicts (the fastest to change); freezing wraps each changed one
+# into a FrozenDict with two C calls, not FrozenDict's Python-level constructor.
+_new_mapping = dict.__new__
+_fill = dict.update
+_copy_dict = dict.copy
+_make = tuple.__new__  # a named tuple from its fields, without its Python-level __new__
+
+
+def _copy(mapping: Mapping[str, _V]) -> dict[str, _V]:
+    """A private working copy. ``dict.copy`` clones the table (the id window's front
+    deletions leave dummy slots that send ``dict(...)`` down its slow per-item path)."""
+    return _copy_dict(mapping) if isinstance(mapping, dict) else dict(mapping)
+
+
+def _frozen(mapping: dict[str, _V]) -> FrozenDict[str, _V]:
+    out: FrozenDict[str, _V] = _new_mapping(FrozenDict)
+    _fill(out, mapping)
+    return out
+
+
+class Builder:
+    """A working copy of one Facts, for folding; never escapes this package.
+
+    ``stats`` and ``seen`` are copied at once (every event changes them); the other
+    mappings are copied on their first change, each on its own (``own_*``), as most
+    events touch no window, sum or money. Until then they are the input's read-only
+    mappings and are never written to.
+    """
+
+    __slots__ = (
+        "amount_windows",
+        "clock",
+        "customer_id",
+        "limit",
+        "money",
+        "own_amounts",
+        "own_money",
+        "own_sums",
+        "own_windows",
+        "seen",
+        "spec",
+        "stats",
+        "sums",
+        "windows",
+    )
+
+    def __init__(self, spec: FactsSpec, facts: Facts, now: datetime) -> None:
+        now_ts = instant(now, "now")
+        self.spec = spec
+        self.customer_id = facts.customer_id
+        old_clock = facts.clock
+        self.clock = now_ts if old_clock is None or now_ts > old_clock else old_clock
+        self.limit = self.clock + spec._max_ahead_s
+        self.stats = _copy(facts.stats)
+        self.seen = _copy(facts.seen)  # ordered by (at, id), oldest first
+        # read-only until owned (own_*): typed as what they become, never written before
+        self.windows: dict[str, CountWindow] = facts.windows  # type: ignore[assignment]
+        self.amount_windows: dict[str, AmountWindow] = facts.amount_windows  # type: ignore[assignment]
+        self.sums: dict[str, Decimal] = facts.sums  # type: ignore[assignment]
+        self.money: dict[str, MoneyStats] = facts.money  # type: ignore[assignment]
+        self.own_windows = self.own_amounts = self.own_sums = self.own_money = False
+        if old_clock is None or self.clock > old_clock:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Drop what no window evaluated at or after the (new) clock can reach."""
+        clock = self.clock
+        spec = self.spec
+        for key, rule in spec._count_rules.items():
+            window = self.windows.get(key)
+            if window is not None:
+                trimmed = rule.trim_times(rule.adopt(window), rule.start(clock))
+                if trimmed is not window:
+                    if not self.own_windows:
+                        self.windows = _copy(self.windows)
+                        self.own_windows = True
+                    self.windows[key] = trimmed
+        for key, rule in spec._amount_rules.items():
+            amounts = self.amount_windows.get(key)
+            if amounts is not None:
+                cut = rule.trim_amounts(rule.adopt(amounts), rule.start(clock))
+                if cut is not amounts:
+                    if not self.own_amounts:
+                        self.amount_windows = _copy(self.amount_windows)
+                        self.own_amounts = True
+                    self.amount_windows[key] = cut
+
+    def add(self, event: Event) -> bool:
+        """Fold ``event`` in; False if its id was seen (it is then ignored)."""
+        if type(event) is not Event and not isinstance(event, Event):
+            raise InvalidInputError(
+                f"events must be journeykit.models.Event records (got {type(event).__name__})"
+            )
+        customer = event.customer_id
+        if customer != self.customer_id:
+            if self.customer_id is not None:
+                raise InvalidInputError(
+                    [
+                        Problem(
+                            "customer_id",
+                            f"event {quote(event.id, 60)!r} belongs to customer "
+                            f"{quote(customer, 60)!r}, but these facts belong to "
+                            f"{quote(self.customer_id, 60)!r}; fold each customer's events "
+                            "into their own facts",
+                        )
+                    ]
+                )
+            self.customer_id = customer
+        eid = event.id
+        if eid in self.seen:
+            return False
+        ts = event.at.timestamp()
+        if ts > self.limit:
+            raise InvalidInputError(
+                [
+                    Problem(
+                        "at",
+                        f"event {quote(eid, 60)!r} is dated {event.at.isoformat()}, more than "
+                        f"{self.spec.max_ahead} after now ({iso(self.clock)}); fold it when it "
+                        "is due (a date far ahead is usually a clock or time zone bug)",
+                    )
+                ]
+            )
+        etype = event.type
+        props = event.properties
+        value: Decimal | None = None
+        if etype == ORDER_PLACED or etype == ORDER_REFUNDED:  # noqa: SIM109  # faster than `in`
+            value = parse_money(props.get("value"))
+            if value is not None:
+                currency = props.get("currency")
+                if not isinstance(currency, str):  # the event's own check requires it
+                    raise InvalidInputError(
+                        [Problem("properties.currency", f"{etype} with a value needs a currency")]
+                    )
+                money = self.money
+                if not self.own_money:
+                    money = self.money = _copy(money)
+                    self.own_money = True
+                old = money.get(currency, NO_MONEY)
+                if etype == ORDER_PLACED:
+                    made = _make(MoneyStats, (old[0] + 1, exact_sum(old[1], value), old[2]))
+                else:
+                    made = _make(MoneyStats, (old[0], old[1], exact_sum(old[2], value)))
+                money[currency] = made
+        trackers = self.spec._by_type.get(etype)
+        if trackers:
+            # may raise (an amount a total cannot sum): the working copy is then dropped,
+            # so the caller's facts stay as they were
+            self._add_tracked(event, ts, trackers, value)
+        self._remember(eid, ts)
+        _bump(self.stats, etype, ts)
+        return True
+
+    def _add_tracked(
+        self, event: Event, ts: float, trackers: tuple[Tracker, ...], value: Decimal | None
+    ) -> None:
+        props = event.properties
+        clock = self.clock
+        parsed: dict[str, Decimal | None] | None = None  # other money properties, parsed once
+        for tracker in trackers:
+            key = tracker.key
+            if tracker.where is not None:
+                if not tracker.where(props):
+                    continue
+                _bump(self.stats, key, ts)
+            rule = tracker.count
+            if rule is not None:
+                windows = self.windows
+                if not self.own_windows:
+                    windows = self.windows = _copy(windows)
+                    self.own_windows = True
+                window = windows.get(key)
+                if window is None:
+                    window = CountWindow(width=rule.width)
+                elif window[2] != rule.width:
+                    window = rule.adopt(window)
+                last = rule._last  # the rule's start at this clock, if it has one
+                start = last[1] if last[0] == clock else rule.start(clock)
+                windows[key] = rule.add_time(window, ts, start)
+            for prop, currency, akey, amount_rule, custom in tracker.amounts:
+                raw = props.get(prop)
+                if raw is None:
+                    continue  # nothing to add
+                if prop == "value" and value is not None:
+                    amount: Decimal | None = value
+                else:
+                    if parsed is None:
+                        parsed = {}
+                    amount = parsed.get(prop) if prop in parsed else parse_money(raw)
+                    parsed[prop] = amount
+                tagged = props.get("currency")
+                if (
+                    amount is None
+                    or tagged != currency
+                    or (custom and currency is None and tagged is not None)
+                ):
+                    amount = _checked_amount(event, prop, currency, custom, raw, amount, tagged)
+                    if amount is None:
+                        continue  # in another currency: not part of this total
+                if amount_rule is None:
+                    sums = self.sums
+                    if not self.own_sums:
+                        sums = self.sums = _copy(sums)
+                        self.own_sums = True
+                    sums[akey] = exact_sum(sums.get(akey, _ZERO), amount)
+                else:
+                    held_windows = self.amount_windows
+                    if not self.own_amounts:
+                        held_windows = self.amount_windows = _copy(held_windows)
+                        self.own_amounts = True
+                    held = held_windows.get(akey)
+                    if held is None:
+                        held = AmountWindow(width=amount_rule.width)
+                    elif held[2] != amount_rule.width:
+                        held = amount_rule.adopt(held)
+                    last = amount_rule._last
+                    start = last[1] if last[0] == clock else amount_rule.start(clock)
+                    held_windows[akey] = amount_rule.add_amount(held, ts, amount, start)
+
+    def _remember(self, eid: str, ts: float) -> None:
+        """Add ``eid`` to the id window, which stays ordered by ``(at, id)``, oldest first."""
+        seen = self.seen
+        limit = self.spec.id_window
+        in_order = True
+        if seen:
+            last_id = next(reversed(seen))
+            if (ts, eid) < (seen[last_id], last_id):
+                in_order = False
+                if len(seen) >= limit:
+                    first_id = next(iter(seen))
+                    if (ts, eid) < (seen[first_id], first_id):
+                        return  # older than every id kept: it cannot be remembered
+        seen[eid] = ts
+        if not in_order:  # rare: a late event; restore the order
+            seen = self.seen = dict(sorted(seen.items(), key=lambda kv: (kv[1], kv[0])))
+        if len(seen) > limit:
+            del seen[next(iter(seen))]
+
+    def freeze(self, *, compact: bool = False) -> Facts:
+        if compact:
+            # after many front deletions the id window's table is mostly dummy slots,
+            # which every later copy would carry; a batch rebuilds it once
+            self.seen = dict(self.seen.items())
+        return make_facts(
+            {
+                "customer_id": self.customer_id,
+                "clock": self.clock,
+                "stats": _frozen(self.stats),
+                "money": _frozen(self.money) if self.own_money else self.money,
+                "windows": _frozen(self.windows) if self.own_windows else self.windows,
+                "sums": _frozen(self.sums) if self.own_sums else self.sums,
+                "amount_windows": (
+                    _frozen(self.amount_windows) if self.own_amounts else self.amount_windows
+                ),
+                "seen": _frozen(self.seen),
+            }
+        )
+
+
+def _checked_amount(
+    event: Event,
+    prop: str,
+    currency: str | None,
+    custom: bool,
+    raw: object,
+    amount: Decimal | None,
+    tagged: object,
+) -> Decimal | None:
+    """The amount ``event`` adds to a total of ``prop`` in ``currency`` when it is not the
+    plain case: None when it is in another currency, an error when it cannot be summed
+    (see :func:`journeykit.conditions.total`)."""
+    if amount is None:
+        raise InvalidInputError(
+            [
+                Problem(
+                    f"properties.{prop}",
+                    f"event {quote(event.id, 60)!r} ({event.type}): a total() sums {prop}, so it "
+                    "must be a decimal such as '12.50', below 10^15 with at most 6 decimal "
+                    f"places (got {quote(repr(raw), 60)})",
+                )
+            ]
+        )
+    if currency is None:
+        if custom and tagged is not None:
+            raise InvalidInputError(
+                [
+                    Problem(
+                        "properties.currency",
+                        f"event {quote(event.id, 60)!r} ({event.type}) names the currency "
+                        f"{quote(repr(tagged), 20)}, but a total() of its {prop} names none; "
+                        f"journeykit never adds amounts across currencies: say "
+                        f"total({event.type!r}, {prop!r}, currency=...)",
+                    )
+                ]
+            )
+        return amount
+    if tagged == currency:
+        return amount
+    if not isinstance(tagged, str) or not is_currency(tagged):
+        raise InvalidInputError(
+            [
+                Problem(
+                    "properties.currency",
+                    f"event {quote(event.id, 60)!r} ({event.type}): a total() of its {prop} in "
+                    f"{currency} needs the amount's ISO 4217 currency code "
+                    f"(got {quote(repr(tagged), 20)})",
+                )
+            ]
+        )
+    return None
+
+
+def _bump(stats: dict[str, EventStats], key: str, ts: float) -> None:
+    old = stats.get(key)
+    if old is None or old[0] == 0:
+        stats[key] = _make(EventStats, (1, ts, ts))
+    else:
+        count, first, last = old
+        stats[key] = _make(
+            EventStats,
+            (
+                count + 1,
+                ts if first is None or ts < first else first,
+                ts if last is None or ts > last else last,
+            ),
+        )

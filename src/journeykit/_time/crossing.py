@@ -1,0 +1,83 @@
+"""When does a look-back first pass an instant? The inverse the wake-ups need.
+
+``look_back(t, d)`` (the instant one duration before ``t``, in a zone's calendar) is
+monotone in ``t``. :func:`crossing` finds the first microsecond ``t`` after ``now`` at
+which it passes ``x``: when a ``since(x) > 90d`` condition starts to hold, when an event
+drops out of a ``within="30d"`` window, when a frequency cap frees a slot. It evaluates
+the look-back exactly as conditions do, so a host woken at that instant sees the change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+
+from journeykit._time.durations import Duration
+from journeykit._time.lookback import look_back
+from journeykit._time.wall import shift
+
+__all__ = ["crossing", "to_datetime", "to_micros"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICRO = timedelta(microseconds=1)
+_LIMIT = (datetime(9999, 1, 1, tzinfo=timezone.utc) - _EPOCH) // _MICRO
+
+
+def to_micros(instant: datetime) -> int:
+    """An aware instant as whole microseconds since the epoch."""
+    return (instant - _EPOCH) // _MICRO
+
+
+def to_datetime(micros: int) -> datetime:
+    """Whole microseconds since the epoch as an aware UTC datetime."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def crossing(x: float, d: Duration, zone: tzinfo, strict: bool, now: int) -> int | None:
+    """The first microsecond ``t > now`` at which ``look_back(t, d)`` is past ``x``
+    (``> x`` when ``strict``, else ``>= x``); ``None`` if it already is at ``now``, or
+    never will be before year 9999."""
+    first = _first_crossing(x, d, zone, strict)
+    return first if first is not None and first > now else None
+
+
+@lru_cache(maxsize=8192)
+def _first_crossing(x: float, d: Duration, zone: tzinfo, strict: bool) -> int | None:
+    """The first microsecond ``t`` at which the look-back passes ``x``.
+
+    A pure function of its arguments, cached: successive calls for one customer ask the
+    same question. Found by bracketing around the forward shift of ``x`` and bisecting.
+    """
+
+    def crossed(t: int) -> bool:
+        cutoff = look_back(to_datetime(t), t / 1_000_000, zone, d)
+        return cutoff > x if strict else cutoff >= x
+
+    try:
+        guess = to_micros(shift(datetime.fromtimestamp(x, timezone.utc), d, zone))
+    except (OverflowError, ValueError):
+        return None  # beyond the calendar: never within reach
+    floor = int(x * 1_000_000)  # look_back(t) < t, so nothing crosses before x itself
+    guess = max(guess, floor)
+    # usually the crossing is at the forward shift itself or one microsecond after it
+    if crossed(guess):
+        if not crossed(guess - 1):
+            return guess
+        low, high = floor, guess  # rare: clamped month ends or DST gaps put it earlier
+    else:
+        if crossed(guess + 1):
+            return guess + 1
+        low, high, step = guess + 1, guess + 2, 1
+        while not crossed(high):
+            low = high
+            step *= 2
+            high += step
+            if high > _LIMIT:
+                return None
+    while high - low > 1:
+        middle = (low + high) // 2
+        if crossed(middle):
+            high = middle
+        else:
+            low = middle
+    return high
