@@ -272,13 +272,20 @@ def win_back(
             )
     p = dict(params or {})
 
+    pause = _positive("reminder_after", reminder_after)
+
     def offers(measure: Any) -> list[Step]:
-        """Nested branches: the first tier the value reaches sends its discount."""
+        """Nested branches: the first tier the value reaches sends its discount, and its
+        reminder (which names the same discount)."""
         steps: list[Step] = []
         offer: list[Step]
         for i, (value, pct) in reversed(list(enumerate(ordered))):
+            tag = f"{pct}_{measure[1]}"
+            values = {**p, "discount": pct}
             offer = [
-                send("win_back", params={**p, "discount": pct}, id=f"offer_{pct}_{measure[1]}")
+                send("win_back", params=values, id=f"offer_{tag}"),
+                wait(pause, id=f"wait_{tag}"),
+                send("win_back_reminder", params=values, id=f"reminder_{tag}"),
             ]
             if not steps:
                 steps = offer
@@ -290,8 +297,11 @@ def win_back(
                 ]
         return steps
 
-    by_prediction = offers((lambda v: attr(predicted) >= v, "predicted"))
-    by_history = offers((lambda v: fact("revenue") >= v, "historic"))
+    def as_json(v: Decimal) -> int | float:  # an attribute holds JSON numbers
+        return int(v) if v == v.to_integral_value() else float(v)
+
+    by_prediction = offers((lambda v: attr(predicted) >= as_json(v), "predicted"))
+    by_history = offers((lambda v: fact("revenue", currency=currency) >= v, "historic"))
     return Journey(
         id="win_back",
         description="Win back lapsed customers; the discount grows with their value.",
@@ -303,8 +313,6 @@ def win_back(
             branch(
                 attr(predicted).exists(), then=by_prediction, otherwise=by_history, id="value_known"
             ),
-            wait(_positive("reminder_after", reminder_after)),
-            send("win_back_reminder", params=p),
         ],
     )
 
@@ -330,9 +338,9 @@ def ambassador(
         exit=detractor(within=detractor_window),
         steps=[
             send("ambassador_early_access", params=p),
-            wait(_positive("referral_after", referral_after)),
+            wait(_positive("referral_after", referral_after), id="wait_referral"),
             send("ambassador_referral", params=p),
-            wait(_positive("review_after", review_after)),
+            wait(_positive("review_after", review_after), id="wait_review"),
             send("ambassador_review", params=p),
         ],
     )

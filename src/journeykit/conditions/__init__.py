@@ -99,7 +99,12 @@ from journeykit.conditions._models import (
     not_,
     parse_condition,
 )
-from journeykit.conditions._problems import check_condition, condition_problems, where_problems
+from journeykit.conditions._problems import (
+    check_condition,
+    condition_problems,
+    event_type_problem,
+    where_problems,
+)
 from journeykit.conditions._satisfy import Verdict, can_hold_together
 from journeykit.conditions._values import json_equal
 
@@ -147,6 +152,7 @@ __all__ = [
     "explain",
     "ConditionCheck",
     "where_problems",
+    "event_type_problem",
     "where_matcher",
     "compile_boundary",
     "Boundary",

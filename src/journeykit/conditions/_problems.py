@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from journeykit.conditions._models import Condition, ConditionBase
 
 __all__ = [
+    "event_type_problem",
     "check_condition",
     "condition_problems",
     "intrinsic_problems",
@@ -178,6 +179,18 @@ def _did_you_mean(name: str, known: Collection[str]) -> str:
     return f"; known: {shown}{more}"
 
 
+def event_type_problem(event: str, path: str, known_events: Collection[str]) -> Problem | None:
+    """A problem if ``event`` is not one of ``known_events`` (with a "did you mean"): the
+    one wording for an unknown event type, in conditions, triggers and waits.
+
+    >>> print(event_type_problem("order_placd", "trigger.event", {"order_placed"}))
+    trigger.event: unknown event type 'order_placd'; did you mean 'order_placed'?
+    """
+    if event in known_events:
+        return None
+    return Problem(path, f"unknown event type {event!r}{_did_you_mean(event, known_events)}")
+
+
 def condition_problems(
     cond: Condition,
     path: str = "when",
@@ -217,12 +230,9 @@ def condition_problems(
                 )
             )
         elif tag in _HISTORY_TAGS and events is not None and node.event not in events:
-            problems.append(
-                Problem(
-                    _at(at, "event"),
-                    f"unknown event type {node.event!r}{_did_you_mean(node.event, events)}",
-                )
-            )
+            unknown = event_type_problem(node.event, _at(at, "event"), events)
+            assert unknown is not None  # the event is not among the known ones
+            problems.append(unknown)
         elif tag == "in_stage" and stages is not None:
             for i, name in enumerate(node.stages):
                 if name not in stages:

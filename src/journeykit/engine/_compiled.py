@@ -91,6 +91,7 @@ class Compiled:
         conditions = [] if self.lifecycle is None else list(self.lifecycle.conditions())
         for journey in definitions.journeys:
             conditions.extend(journey_conditions(journey))
+        conditions.extend(definitions.segments.values())
         self.spec = facts_spec(conditions)
         # what each stage and each journey version watches for wake-ups
         self.stage_watch: dict[str, tuple[Watch, ...]] = {}

@@ -11,16 +11,18 @@ Every problem has its path, with journeys named by id
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from difflib import get_close_matches
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from journeykit._base import Definition, Items
+from journeykit._base import Definition, Items, frozen_mapping
 from journeykit._errors import Problem
 from journeykit._sandbox.context import ORDER_EVENTS
-from journeykit.conditions import Condition, InStage
+from journeykit.conditions import Condition, condition_problems, event_type_problem
 from journeykit.engine._policy import Policy
+from journeykit.events import STANDARD_EVENT_TYPES
 from journeykit.journeys import (
     Branch,
     EventTrigger,
@@ -28,7 +30,9 @@ from journeykit.journeys import (
     Send,
     StageTrigger,
     Step,
+    WaitFor,
 )
+from journeykit.journeys._steps import Name
 from journeykit.models import Channel, EventType
 from journeykit.stages import StageMachine
 from journeykit.templates import Templates
@@ -59,6 +63,18 @@ class DefinitionSet(Definition):
     templates: Templates = Field(default_factory=Templates)
     policy: Policy = Field(default_factory=Policy)
     events: Items[EventType] = ()
+    segments: Annotated[Mapping[Name, Condition], AfterValidator(frozen_mapping)] = Field(
+        default_factory=dict
+    )
+    """Named conditions the host evaluates against customers' states
+    (:meth:`Engine.in_segment`), such as who gets the newsletter: their facts are kept
+    like every other condition's."""
+
+    def known_events(self) -> frozenset[str]:
+        """The event types conditions, triggers and waits may name: the standard ones and
+        those this set (or its lifecycle) declares."""
+        declared = set(self.events) | set(() if self.lifecycle is None else self.lifecycle.events)
+        return STANDARD_EVENT_TYPES | declared
 
     def problems(self, path: str = "") -> list[Problem]:
         at = f"{path}." if path else ""
@@ -66,6 +82,16 @@ class DefinitionSet(Definition):
         if self.lifecycle is not None:
             problems.extend(self.lifecycle.problems(f"{at}lifecycle"))
         problems.extend(self.policy.problems(f"{at}policy"))
+        stages = () if self.lifecycle is None else self.lifecycle.stage_names
+        for name, cond in self.segments.items():
+            problems.extend(
+                condition_problems(
+                    cond,
+                    f"{at}segments.{name}",
+                    known_events=self.known_events(),
+                    known_stages=stages,
+                )
+            )
         seen: dict[tuple[str, int], int] = {}
         for i, journey in enumerate(self.journeys):
             key = (journey.id, journey.version)
@@ -82,7 +108,7 @@ class DefinitionSet(Definition):
             seen[key] = i
             problems.extend(journey.problems(where))
             problems.extend(self._cross_problems(journey, where))
-        return problems
+        return list(dict.fromkeys(problems))  # a journey and the set may find one twice
 
     def latest(self) -> dict[str, Journey]:
         """The highest version of each journey, by id."""
@@ -95,13 +121,26 @@ class DefinitionSet(Definition):
 
     def _cross_problems(self, journey: Journey, where: str) -> Iterator[Problem]:
         stages = None if self.lifecycle is None else set(self.lifecycle.stage_names)
-        if isinstance(journey.trigger, StageTrigger):
-            for k, name in enumerate(journey.trigger.stages):
+        events = self.known_events()
+        trigger = journey.trigger
+        if isinstance(trigger, StageTrigger):
+            for k, name in enumerate(trigger.stages):
                 yield from _stage_problem(name, stages, f"{where}.trigger.stages[{k}]")
+        named_events: list[tuple[str, object]] = [
+            (f"{where}.trigger.event", trigger),
+            (f"{where}.goal.event", journey.goal),
+        ]
+        for path, step in _steps_with_paths(journey.steps, f"{where}.steps"):
+            named_events.append((f"{path}.event", step))
+        for path, holder in named_events:
+            if isinstance(holder, (EventTrigger, WaitFor)):
+                unknown = event_type_problem(holder.event, path, events)
+                if unknown is not None:
+                    yield unknown
         for path, cond in _conditions_with_paths(journey, where):
-            for sub_path, node in _in_stage_nodes(cond, path):
-                for k, name in enumerate(node.stages):
-                    yield from _stage_problem(name, stages, f"{sub_path}.stages[{k}]")
+            yield from condition_problems(
+                cond, path, known_events=events, known_stages=stages or ()
+            )
         provided = _provided(journey)
         for path, step in _steps_with_paths(journey.steps, f"{where}.steps"):
             if isinstance(step, Send):
@@ -187,20 +226,6 @@ def _conditions_with_paths(journey: Journey, where: str) -> Iterator[tuple[str, 
     for path, step in _steps_with_paths(journey.steps, f"{where}.steps"):
         if isinstance(step, Branch):
             yield f"{path}.when", step.when
-
-
-def _in_stage_nodes(cond: Condition, path: str) -> Iterator[tuple[str, InStage]]:
-    stack: list[tuple[str, Condition]] = [(path, cond)]
-    while stack:
-        here, node = stack.pop()
-        if isinstance(node, InStage):
-            yield here, node
-        conditions = getattr(node, "conditions", None)
-        if isinstance(conditions, tuple):
-            stack.extend((f"{here}.conditions[{i}]", c) for i, c in enumerate(conditions))
-        inner = getattr(node, "condition", None)
-        if inner is not None and node.type == "not":
-            stack.append((f"{here}.condition", inner))
 
 
 def journey_conditions(journey: Journey) -> list[Condition]:

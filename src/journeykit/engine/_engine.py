@@ -26,11 +26,11 @@ the facts as they are (:mod:`journeykit.conditions._boundaries`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
 from journeykit._errors import DefinitionError, InvalidInputError, Problem, UsageError
-from journeykit.conditions import EvalContext
+from journeykit.conditions import Condition, EvalContext
 from journeykit.engine import _entry
 from journeykit.engine._actions import JourneyExited
 from journeykit.engine._compiled import Compiled
@@ -103,6 +103,7 @@ class Engine:
         policy: Policy | None = None,
         *,
         events: Sequence[str] = (),
+        segments: Mapping[str, Condition] | None = None,
     ) -> None:
         definitions = DefinitionSet.model_validate(
             {
@@ -111,6 +112,7 @@ class Engine:
                 "templates": templates if templates is not None else Templates(),
                 "policy": policy if policy is not None else Policy(),
                 "events": events,
+                "segments": segments or {},
             }
         )
         self._setup(definitions)
@@ -270,6 +272,17 @@ class Engine:
         work.pin = None
         self._instant(work, now)
         return self._decide(work)
+
+    def in_segment(self, state: CustomerState, segment: str, now: datetime) -> bool:
+        """Whether the customer in ``state`` is in the named segment (a condition of the
+        definitions' ``segments``) at ``now``; nothing is changed."""
+        self._check_state(state)
+        require_aware(now, "now")
+        condition = self.definitions.segments.get(segment)
+        if condition is None:
+            known = ", ".join(sorted(self.definitions.segments)) or "none"
+            raise InvalidInputError(f"no segment {segment!r} in this engine (segments: {known})")
+        return condition.evaluate(self._c.context(Work.of(state), now))
 
     def wake_at(self, state: CustomerState) -> datetime | None:
         """When :meth:`tick` next has something to do for ``state`` (``None``: never
