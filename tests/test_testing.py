@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from journeykit.engine import Engine
+from journeykit.errors import InvalidInputError, UsageError
 from journeykit.journeys import Journey, on_event, send, wait
 from journeykit.models import Customer
 from journeykit.templates import MessageTemplate, Templates
@@ -74,6 +75,16 @@ def test_assertions_filter_by_time_and_count() -> None:
         assert_sent(sim, times=3)
     with pytest.raises(AssertionError, match="timeline:\n2026-05-04 04:00 EDT  event signed_up"):
         assert_not_sent(sim, template="hi")
+    with pytest.raises(UsageError, match="assert_not_sent"):
+        assert_sent(sim, template="nope", times=0)  # would read as "none sent" and pass
+
+
+def test_a_refused_event_leaves_the_simulation_as_it_was() -> None:
+    sim = Simulator(engine(), customer())
+    before = (sim.state, sim.timeline(), list(sim.actions))
+    with pytest.raises(InvalidInputError, match="order_placed"):
+        sim.event("order_placed", value="12.00")  # no currency
+    assert (sim.state, sim.timeline(), list(sim.actions)) == before
 
 
 def _python_blocks(text: str) -> dict[str, str]:

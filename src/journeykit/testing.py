@@ -106,8 +106,8 @@ class Simulator:
             at=when,
             properties={**(properties or {}), **props},
         )
+        decision = self.engine.handle(self.state, event)  # refused: nothing recorded
         self._events.append(event)
-        decision = self.engine.handle(self.state, event)
         self.state = decision.state
         self.actions.extend(decision.actions)
 
@@ -278,6 +278,8 @@ def assert_sent(
     2026-05-04 00:00 UTC  event signed_up
     ...
     """
+    if times is not None and (isinstance(times, bool) or times < 1):
+        raise UsageError(f"times must be 1 or more (got {times!r}); for none use assert_not_sent")
     found, what = _matching(sim, template, channel, journey, after, within)
     if not found or (times is not None and len(found) != times):
         count = "" if times is None else f" {times} time{'s' if times != 1 else ''}"
