@@ -189,6 +189,14 @@ def test_rest_simple_tables_become_markdown_tables() -> None:
         "| new | just came |",
         "| loyal | a \\| b |",
     ]
+    wrapped = "====  =====\na     b\n====  =====\nx     one\n      two\ny     three\n====  =====\n"
+    assert convert(wrapped, "journeykit").splitlines()[2:] == ["| x | one two |", "| y | three |"]
+    headless = "====  =====\n`a|b`  c|d\n====  =====\n"
+    assert convert(headless, "journeykit").splitlines() == [
+        "|  |  |",
+        "|---|---|",
+        "| `a|b` | c\\|d |",
+    ]
 
 
 def test_a_list_after_a_line_of_text_is_set_apart_and_fences_are_left_alone() -> None:

@@ -278,11 +278,7 @@ name, so a shop starts from a working programme and adjusts it.
 ...     offers={"welcome": {"discount": 15, "code": "HEJ15"}},
 ...     holdout={"win_back": 0.1},
 ...     templates_override=Templates(
-...         templates={
-...             "welcome": {
-...                 "default": MessageTemplate(subject="Welcome!", text="Hi {{ customer.first_name }}.")
-...             }
-...         }
+...         templates={"welcome": {"default": MessageTemplate(subject="Welcome!", text="Hi!")}}
 ...     ),
 ... )
 >>> [j.id for j in shop.definitions.journeys]

@@ -65,19 +65,34 @@ def _cells(line: str, spans: list[tuple[int, int]]) -> list[str]:
     for i, (start, end) in enumerate(spans):
         stop = None if i == len(spans) - 1 else spans[i + 1][0]
         cells.append(line[start:stop].strip() if end else "")
-    return [c.replace("|", "\\|") for c in cells]
+    return [_escape_pipes(c) for c in cells]
+
+
+def _escape_pipes(cell: str) -> str:
+    """``|`` ends a Markdown table cell, except inside code (Python-Markdown's rule)."""
+    pieces = re.split(r"(``.*?``|`[^`]*`)", cell)
+    return "".join(p if p.startswith("`") else p.replace("|", "\\|") for p in pieces)
 
 
 def _table(lines: list[str]) -> list[str]:
-    """A reST simple table (rule, header, rule, rows, rule) as a Markdown table."""
+    """A reST simple table (rule, header, rule, rows, rule; or rule, rows, rule without
+    a header) as a Markdown table."""
     rule = lines[0]
     spans = [(m.start(), m.end()) for m in re.finditer(r"=+", rule)]
     indent = " " * (len(rule) - len(rule.lstrip()))
     body = [line for line in lines[1:] if not _RULE.match(line)]
-    header, rows = body[0], body[1:]
+    ruled = sum(bool(_RULE.match(line)) for line in lines)
+    header, rows = (body[0], body[1:]) if ruled == 3 else ("", body)
+    merged: list[list[str]] = []
+    for row in rows:
+        cells = _cells(row, spans)
+        if merged and not cells[0]:  # a blank first column continues the row above
+            merged[-1] = [f"{a} {b}".strip() for a, b in zip(merged[-1], cells, strict=True)]
+        else:
+            merged.append(cells)
     out = [indent + "| " + " | ".join(_cells(header, spans)) + " |"]
     out.append(indent + "|" + "|".join("---" for _ in spans) + "|")
-    out.extend(indent + "| " + " | ".join(_cells(row, spans)) + " |" for row in rows)
+    out.extend(indent + "| " + " | ".join(cells) + " |" for cells in merged)
     return out
 
 
@@ -117,7 +132,7 @@ def rest_to_markdown(text: str, module: str) -> str:
             while end < len(lines) and lines[end].strip() and rules < 3:
                 rules += bool(_RULE.match(lines[end]))
                 end += 1
-            if rules == 3:
+            if rules == 3 or (rules == 2 and _RULE.match(lines[end - 1])):
                 out.extend(_table(lines[i:end]))
                 i = end
                 continue
