@@ -19,7 +19,7 @@ from typing import Literal, NamedTuple
 class Payload(NamedTuple):
     id: str
     source: str
-    expect: Literal["security", "missing"]
+    expect: Literal["security", "missing", "refused"]
     origin: str
 
 
@@ -362,7 +362,7 @@ PAYLOADS: tuple[Payload, ...] = (
         "namespace internals",
     ),
     # ---- reprs and memory addresses in output -----------------------------------------
-    Payload("dict-items-repr", "{{ customer.items }}", "security", "bound method repr"),
+    Payload("dict-items-repr", "{{ customer.items }}", "missing", "bound method repr"),
     Payload("lipsum-repr", "{{ lipsum }}", "missing", "function repr in stock jinja2"),
     Payload(
         "loop-cycle-repr",
@@ -380,13 +380,16 @@ PAYLOADS: tuple[Payload, ...] = (
         "security",
         "generator repr",
     ),
-    Payload("string-filter-repr", "{{ customer.items | string }}", "security", "repr"),
-    Payload("join-filter-repr", "{{ [customer.items] | join(',') }}", "security", "repr"),
-    Payload("concat-repr", "{{ '' ~ customer.keys }}", "security", "repr via ~"),
-    Payload("upper-filter-repr", "{{ customer.values | upper }}", "security", "repr"),
-    Payload("escape-filter-repr", "{{ customer.get | e }}", "security", "repr"),
+    Payload("string-filter-repr", "{{ customer.items | string }}", "missing", "repr"),
+    Payload("join-filter-repr", "{{ [customer.items] | join(',') }}", "missing", "repr"),
+    Payload("concat-repr", "{{ '' ~ customer.keys }}", "missing", "repr via ~"),
+    Payload("upper-filter-repr", "{{ customer.values | upper }}", "missing", "repr"),
+    Payload("escape-filter-repr", "{{ customer.get | e }}", "missing", "repr"),
     Payload("percent-format-repr", "{{ '%r' % customer.items }}", "security", "repr via %"),
-    Payload("format-filter-repr", "{{ '%s' | format(customer.items) }}", "security", "repr"),
+    Payload("format-filter-repr", "{{ '%s' | format(customer.items) }}", "refused", "repr"),
+    Payload("format-filter-view", "{{ '%s' | format(customer.items()) }}", "refused", "repr"),
+    Payload("string-filter-view", "{{ customer.items() | string }}", "refused", "repr"),
+    Payload("concat-view", "{{ '' ~ customer.keys() }}", "refused", "repr via ~"),
     Payload("pprint-repr", "{{ customer | pprint }}", "security", "repr"),
     Payload(
         "macro-func-globals",
@@ -461,6 +464,6 @@ PAYLOADS: tuple[Payload, ...] = (
         "switches off HTML escaping",
     ),
     Payload("safe-filter", "{{ customer.first_name | safe }}", "security", "HTML injection"),
-    Payload("tojson-filter", "{{ customer.items | tojson }}", "security", "dumps a host object"),
+    Payload("tojson-filter", "{{ customer.items() | tojson }}", "refused", "dumps a host object"),
     Payload("tojson-namespace", "{{ namespace | tojson }}", "security", "dumps a host object"),
 )

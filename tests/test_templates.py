@@ -348,6 +348,19 @@ def test_mapping_keys_win_over_methods() -> None:
     assert text_of(source, context) == "Mug 3"
 
 
+def test_a_missing_key_named_like_a_method_is_missing_not_a_truthy_method() -> None:
+    # Without the key, `data.items` used to be the dict's bound method: truthy, so the
+    # fallback below was silently never taken and the loop failed on a method.
+    source = "{% for i in (cart.items or [cart]) %}{{ i.name }};{% endfor %}"
+    assert text_of(source, {"cart": {"name": "Mug"}}) == "Mug;"
+    assert text_of(source, {"cart": {"items": [{"name": "A"}, {"name": "B"}]}}) == "A;B;"
+    assert text_of("{{ 'yes' if cart.keys else 'no' }}", {"cart": {}}) == "no"
+    # Called, it is still the mapping's method.
+    assert text_of("{{ cart.keys() | sort | join(',') }}", {"cart": {"b": 1, "a": 2}}) == "a,b"
+    with pytest.raises(MissingVariableError, match=r"no key 'values'.*write \.values\(\)"):
+        text_of("{{ cart.values }}", {"cart": {}})
+
+
 def test_macros_call_blocks_namespaces_and_recursive_loops() -> None:
     source = (
         "{% macro row(p) %}[{{ p.name }}{{ caller() if caller }}]{% endmacro %}"

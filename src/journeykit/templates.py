@@ -64,8 +64,7 @@ from journeykit._sandbox.messages import (
     babel_locale,
     check_default_locale,
     check_default_timezone,
-    checked_layouts,
-    checked_templates,
+    checked_registry,
     locale_argument,
     variant_chain,
     zone_argument,
@@ -138,9 +137,9 @@ class Templates(Definition):
     """
 
     templates: Annotated[
-        Mapping[str, Mapping[str, MessageTemplate]], AfterValidator(checked_templates)
+        Mapping[str, Mapping[str, MessageTemplate]], AfterValidator(checked_registry)
     ] = Field(default_factory=FrozenDict)
-    layouts: Annotated[Mapping[str, Mapping[str, str]], AfterValidator(checked_layouts)] = Field(
+    layouts: Annotated[Mapping[str, Mapping[str, str]], AfterValidator(checked_registry)] = Field(
         default_factory=FrozenDict
     )
     default_locale: Annotated[str, AfterValidator(check_default_locale)] = "en-US"

@@ -56,7 +56,7 @@ from journeykit.engine import (
 from journeykit.models import Customer, Event
 from journeykit.time import DurationLike, parse_duration, require_aware, shift, zone
 
-__all__ = ["Simulator"]
+__all__ = ["Simulator", "assert_not_sent", "assert_sent"]
 
 #: Ticks one ``advance`` may take before it refuses (a definition that wakes too often).
 MAX_TICKS = 100_000
@@ -73,6 +73,8 @@ class Simulator:
             raise InvalidInputError(f"engine must be an Engine (got {type(engine).__name__})")
         self.engine = engine
         self.now = require_aware(start, "start") if start is not None else customer.created_at
+        self.start = self.now
+        """When the simulation began."""
         self.state: CustomerState = engine.start(customer, self.now)
         self.actions: list[Action] = []
         self._events: list[Event] = []
@@ -199,7 +201,119 @@ def _line(action: Action) -> str:
     if isinstance(action, SendMessage):
         return f"sent {action.template} by {action.channel.value} to {action.to}"
     if isinstance(action, MessageSuppressed):
-        return f"not sent {action.template} by {action.channel.value}: {action.reason}"
+        detail = f" ({action.detail})" if action.detail else ""
+        return f"not sent {action.template} by {action.channel.value}: {action.reason}{detail}"
     if isinstance(action, UpdateCustomer):
         return f"updated customer ({action.step})"
     raise AssertionError(f"unknown action {action!r}")
+
+
+def _matching(
+    sim: Simulator,
+    template: str | None,
+    channel: str | None,
+    journey: str | None,
+    after: datetime | None,
+    within: DurationLike | None,
+) -> tuple[list[SendMessage], str]:
+    start = sim.start if after is None else require_aware(after, "after")
+    end = None if within is None else shift(start, parse_duration(within), sim._zone_name())
+    found = [
+        m
+        for m in sim.sent
+        if (template is None or m.template == template)
+        and (channel is None or m.channel.value == channel)
+        and (journey is None or m.journey == journey)
+        and m.at >= start
+        and (end is None or m.at <= end)
+    ]
+    what = " ".join(
+        part
+        for part in (
+            f"template {template!r}" if template else "a message",
+            f"on {channel}" if channel else "",
+            f"from journey {journey!r}" if journey else "",
+            f"within {within} of {start.isoformat()}" if within is not None else "",
+        )
+        if part
+    )
+    return found, what
+
+
+def assert_sent(
+    sim: Simulator,
+    *,
+    template: str | None = None,
+    channel: str | None = None,
+    journey: str | None = None,
+    within: DurationLike | None = None,
+    after: datetime | None = None,
+    times: int | None = None,
+) -> list[SendMessage]:
+    """Assert ``sim`` sent a matching message (``times`` of them, if given) at or after
+    ``after`` (default: the simulation's start) and within ``within`` of it; return them.
+
+    The failure message shows what was sent and the whole timeline, in the customer's zone.
+
+    >>> from datetime import datetime, timezone
+    >>> from journeykit.engine import Engine
+    >>> from journeykit.journeys import Journey, on_event, send
+    >>> from journeykit.models import Customer
+    >>> from journeykit.templates import MessageTemplate, Templates
+    >>> engine = Engine(journeys=[Journey(id="hi", trigger=on_event("signed_up"),
+    ...                                  steps=[send("hi", transactional=True)])],
+    ...                 templates=Templates(templates={"hi": {"default": MessageTemplate(
+    ...                     subject="Hi", text="Hello")}}))
+    >>> sim = Simulator(engine, Customer(id="c", email="c@example.com",
+    ...                 created_at=datetime(2026, 5, 4, tzinfo=timezone.utc)))
+    >>> sim.event("signed_up")
+    >>> [m.template for m in assert_sent(sim, template="hi", within="1m")]
+    ['hi']
+    >>> assert_sent(sim, template="bye")
+    Traceback (most recent call last):
+      ...
+    AssertionError: expected template 'bye' to be sent, but it was not; sent: hi at ...
+    <BLANKLINE>
+    timeline:
+    2026-05-04 00:00 UTC  event signed_up
+    ...
+    """
+    found, what = _matching(sim, template, channel, journey, after, within)
+    if not found or (times is not None and len(found) != times):
+        count = "" if times is None else f" {times} time{'s' if times != 1 else ''}"
+        got = "it was not" if not found else f"it was sent {len(found)} times"
+        raise AssertionError(
+            f"expected {what} to be sent{count}, but {got}; sent: {_sent_list(sim)}\n\n"
+            f"timeline:\n{sim.timeline()}"
+        )
+    return found
+
+
+def assert_not_sent(
+    sim: Simulator,
+    *,
+    template: str | None = None,
+    channel: str | None = None,
+    journey: str | None = None,
+    within: DurationLike | None = None,
+    after: datetime | None = None,
+) -> None:
+    """Assert ``sim`` sent no matching message at or after ``after`` (default: the
+    simulation's start), within ``within`` of it if given; the failure message shows the
+    timeline."""
+    found, what = _matching(sim, template, channel, journey, after, within)
+    if found:
+        when = ", ".join(m.at.isoformat() for m in found)
+        raise AssertionError(
+            f"expected {what} not to be sent, but it was (at {when})\n\ntimeline:\n{sim.timeline()}"
+        )
+
+
+def _sent_list(sim: Simulator) -> str:
+    tz = zone(sim._zone_name())
+    if not sim.sent:
+        return "nothing"
+    return ", ".join(
+        f"{m.template} at {m.at.astimezone(tz):%Y-%m-%d %H:%M} {m.at.astimezone(tz).tzname()}"
+        for m in sim.sent
+    )

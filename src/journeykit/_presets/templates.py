@@ -61,11 +61,12 @@ LAYOUTS: Mapping[str, Mapping[str, str]] = {
     },
     "preset_items": {  # rows of products: every image has its alt text
         "default": (
-            '{% for item in items %}<tr><td style="padding:8px 0;">{% if item.image %}'
-            '<img src="{{ item.image }}" alt="{{ item.name }}" width="80" height="80" '
+            "{% for item in items %}{% set label = item.name or item.product_id %}"
+            '<tr><td style="padding:8px 0;">{% if item.image %}'
+            '<img src="{{ item.image }}" alt="{{ label }}" width="80" height="80" '
             'style="display:block;">{% endif %}</td><td style="padding:8px 12px;">'
-            '{% if item.url %}<a href="{{ item.url }}">{{ item.name }}</a>'
-            "{% else %}{{ item.name }}{% endif %}"
+            '{% if item.url %}<a href="{{ item.url }}">{{ label }}</a>'
+            "{% else %}{{ label }}{% endif %}"
             "{% if item.price %}<br>{{ item.price | money(currency) }}{% endif %}"
             "</td></tr>{% endfor %}"
         ),
@@ -138,7 +139,7 @@ _CART_HTML = (
 )
 _CART_TEXT = (  # a newline right after a tag is trimmed: end each line on an expression
     "{% for item in event.properties.items or [event.properties] %}"
-    "- {{ item.name | default(item.product_id) }}"
+    "- {{ item.name or item.product_id }}"
     "{{ (' x ' ~ item.quantity) if item.quantity else '' }}\n{% endfor %}"
 )
 _RECOMMENDED = "order.recommendations or customer.attributes.recommendations"

@@ -27,7 +27,7 @@ from jinja2.utils import Namespace
 
 from journeykit._errors import TemplateLimitError, TemplateSecurityError
 from journeykit._sandbox.budget import TEXT_SHIFT, current_state, work
-from journeykit._sandbox.values import chain_name, describe, name_text
+from journeykit._sandbox.values import KeyOrMethod, chain_name, describe, name_text
 
 __all__ = [
     "LOOP_ATTRS",
@@ -134,7 +134,7 @@ def read(obj: Any, name: Any, attribute_syntax: bool, undefined: Undefined_) -> 
         except (LookupError, TypeError):
             pass
         if attribute_syntax and name in MAPPING_METHODS:
-            return getattr(obj, name)
+            return KeyOrMethod(obj=obj, name=name)
         return _absent(obj, name, undefined)
     if isinstance(obj, (str, Sequence)):
         if not isinstance(name, str):

@@ -46,6 +46,7 @@ from journeykit._sandbox.budget import TEXT_SHIFT, CountingBuffer, counted, curr
 from journeykit._sandbox.codegen import Generator
 from journeykit._sandbox.values import (
     MAX_INT_BITS,
+    KeyOrMethod,
     Missing,
     as_text,
     checked,
@@ -224,7 +225,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
                 return __context.call(__obj, *args, **kwargs)
             finally:
                 state.depth -= 1
-        if isinstance(__obj, Undefined):
+        if type(__obj) is KeyOrMethod:
+            __obj = __obj.bound()
+        elif isinstance(__obj, Undefined):
             __obj._fail_with_undefined_error()
         if method_allowed(__obj) or __obj is bounded_range or __obj is Namespace:
             # jinja2's bookkeeping arguments; none of these functions takes a context

@@ -30,8 +30,7 @@ __all__ = [
     "TemplateLimits",
     "babel_locale",
     "canonical",
-    "checked_layouts",
-    "checked_templates",
+    "checked_registry",
     "check_default_locale",
     "check_default_timezone",
     "locale_argument",
@@ -196,35 +195,21 @@ class RenderedMessage(FrozenModel):
     warnings: Items[str] = ()
 
 
-def checked_templates(
-    templates: Mapping[str, Mapping[str, MessageTemplate]],
-) -> FrozenDict[str, FrozenDict[str, MessageTemplate]]:
-    problems: list[Problem] = []
-    checked: dict[str, FrozenDict[str, MessageTemplate]] = {}
-    for name, variants in templates.items():
-        variants_checked = _checked_variants(name, variants, problems)
-        if variants_checked is not None:
-            checked[name] = FrozenDict(variants_checked)
-    if problems:
-        raise DefinitionError(problems)
-    return FrozenDict(checked)
-
-
-def checked_layouts(
-    layouts: Mapping[str, Mapping[str, str]],
-) -> FrozenDict[str, FrozenDict[str, str]]:
-    problems: list[Problem] = []
-    checked: dict[str, FrozenDict[str, str]] = {}
-    for name, variants in layouts.items():
-        variants_checked = _checked_variants(name, variants, problems)
-        if variants_checked is not None:
-            checked[name] = FrozenDict(variants_checked)
-    if problems:
-        raise DefinitionError(problems)
-    return FrozenDict(checked)
-
-
 V = TypeVar("V")
+
+
+def checked_registry(entries: Mapping[str, Mapping[str, V]]) -> FrozenDict[str, FrozenDict[str, V]]:
+    """A registry's templates or layouts, frozen, after checking every name and variant;
+    :class:`DefinitionError` with every problem otherwise."""
+    problems: list[Problem] = []
+    checked: dict[str, FrozenDict[str, V]] = {}
+    for name, variants in entries.items():
+        variants_checked = _checked_variants(name, variants, problems)
+        if variants_checked is not None:
+            checked[name] = FrozenDict(variants_checked)
+    if problems:
+        raise DefinitionError(problems)
+    return FrozenDict(checked)
 
 
 def _checked_variants(

@@ -301,6 +301,27 @@ class Missing(Undefined):
         return "Missing"
 
 
+class KeyOrMethod(Missing):
+    """``data.items`` where the mapping ``data`` has no key ``items``.
+
+    Reading it is reading a missing key (falsy, undefined when printed or looped over),
+    so ``event.properties.items or [event.properties]`` falls back as it reads; calling
+    it, ``data.items()``, calls the mapping's method. A bare bound method would be truthy
+    and the fallback would silently never happen.
+    """
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        name = self._undefined_name  # one of the allowlisted method names
+        return f"there is no key '{name}'; to call the mapping's method write .{name}()"
+
+    def bound(self) -> Any:
+        """The mapping's method, for a call."""
+        return getattr(self._undefined_obj, str(self._undefined_name))
+
+
 def _current_template_line() -> int | None:
     frame: types.FrameType | None = sys._getframe(1)
     while frame is not None:

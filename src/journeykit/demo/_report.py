@@ -29,6 +29,7 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; }
 table { border-collapse: collapse; margin: 0.6rem 0; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.7rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
+svg { max-width: 100%; height: auto; }
 svg text { font-family: Arial, Helvetica, sans-serif; font-size: 11px; fill: #222; }
 .note { color: #555; font-size: 0.9rem; }
 """
@@ -137,7 +138,7 @@ def _bars(values: Sequence[tuple[str, int, int]]) -> str:
     row, left, width = 26, 170, 860
     height = row * len(values) + 30
     peak = max((s + u for _, s, u in values), default=0) or 1
-    plot = width - left - 120
+    plot = width - left - 220  # room for the longest label, "999,999 sent, 999,999 not"
     parts = [
         f'<svg width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="bars-title">',
