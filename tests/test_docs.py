@@ -199,6 +199,14 @@ def test_rest_simple_tables_become_markdown_tables() -> None:
     ]
 
 
+def test_code_block_directives_become_fenced_code() -> None:
+    convert = tool("rest_docstrings").rest_to_markdown
+    text = "Like this:\n\n.. code-block:: python\n\n    def f():\n        return 1\n\nAfter."
+    assert convert(text, "journeykit") == (
+        "Like this:\n\n```python\ndef f():\n    return 1\n```\n\nAfter."
+    )
+
+
 def test_a_list_after_a_line_of_text_is_set_apart_and_fences_are_left_alone() -> None:
     convert = tool("rest_docstrings").rest_to_markdown
     assert convert("Options:\n- one\n- two", "journeykit") == "Options:\n\n- one\n- two"

@@ -6,7 +6,7 @@ docs site renders Markdown, where ``>>>`` would be a triple block quote and a ta
 ``=====`` rules would be a paragraph. This griffe extension (``mkdocs.yml`` loads it for
 mkdocstrings) rewrites each docstring as it is loaded, and nothing else:
 
-- a doctest block becomes a ``pycon`` code block;
+- a doctest block becomes a ``pycon`` code block, and a ``.. code-block::`` a code block;
 - a role becomes code, linked to the API page of its target where the site has one;
 - a reST simple table becomes a Markdown table;
 - a list right after a line of text gets the blank line Markdown needs to see a list;
@@ -32,6 +32,7 @@ _ROLE = re.compile(r":(?:py:)?(?:func|meth|class|mod|data|attr|exc|obj):`(?P<tar
 _RULE = re.compile(r"^ *=+(?: +=+)+ *$")
 _FENCE = re.compile(r"^ *(```|~~~)")
 _LIST_ITEM = re.compile(r"^(?:[-*+] |\d+\. )")
+_CODE_BLOCK = re.compile(r"^( *)\.\. code(?:-block)?:: *(\w*) *$")
 
 
 def _public_module(path: str) -> str:
@@ -96,6 +97,25 @@ def _table(lines: list[str]) -> list[str]:
     return out
 
 
+def _directive_body(lines: list[str], start: int, indent: int) -> tuple[int, list[str]]:
+    """The indented lines after a ``.. code-block::`` (from ``start``), dedented, and the
+    index of the line after them."""
+    end = start
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > indent):
+        end += 1
+    while end > start and not lines[end - 1].strip():  # blank lines after it stay
+        end -= 1
+    body = lines[start:end]
+    while body and not body[0].strip():
+        body.pop(0)
+    cut = min((_indent(line) for line in body if line.strip()), default=0)
+    return end, [" " * indent + line[cut:] if line.strip() else "" for line in body]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
 def rest_to_markdown(text: str, module: str) -> str:
     """``text`` (a docstring of an object in the public ``module``) in Markdown."""
     lines = text.splitlines()
@@ -115,6 +135,11 @@ def rest_to_markdown(text: str, module: str) -> str:
             continue
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
+        directive = _CODE_BLOCK.match(line)
+        if directive:
+            i, block = _directive_body(lines, i + 1, len(directive.group(1)))
+            out += [f"{indent}```{directive.group(2)}", *block, f"{indent}```"]
+            continue
         if stripped.startswith(">>>"):
             block = []
             while i < len(lines) and lines[i].strip():
