@@ -328,6 +328,11 @@ def ambassador(
 
     A customer who answers a survey as a detractor meanwhile leaves the journey, so no
     referral ask goes to an unhappy customer.
+
+    - ``referral_after``: time from the early-access message to the referral ask;
+    - ``review_after``: time from the referral ask to the review ask;
+    - ``detractor_window``: how long a detractor's answer keeps a customer out of (and
+      ends their run in) this journey.
     """
     p = dict(params or {})
     return Journey(
