@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -25,6 +26,7 @@ __all__ = ["Builder", "instant"]
 
 _ZERO: Final = Decimal(0)
 _V = TypeVar("_V")
+_floor = math.floor
 
 
 # The last instant read, with its POSIX time: a host folds and evaluates many times at one
@@ -87,6 +89,7 @@ class Builder:
 
     __slots__ = (
         "amount_windows",
+        "batch",
         "clock",
         "customer_id",
         "limit",
@@ -96,6 +99,7 @@ class Builder:
         "own_sums",
         "own_windows",
         "seen",
+        "seen_from",
         "spec",
         "stats",
         "sums",
@@ -117,13 +121,24 @@ class Builder:
         self.sums: dict[str, Decimal] = facts.sums  # type: ignore[assignment]
         self.money: dict[str, MoneyStats] = facts.money  # type: ignore[assignment]
         self.own_windows = self.own_amounts = self.own_sums = self.own_money = False
+        self.batch: set[str] | None = None  # every id of a fold_all, however old
+        # ids dated in this second or later are remembered (see FactsSpec)
+        self.seen_from = _floor(self.clock - spec._dedupe_s)
         if old_clock is None or self.clock > old_clock:
             self._sweep()
 
     def _sweep(self) -> None:
-        """Drop what no window evaluated at or after the (new) clock can reach."""
+        """Drop what no window evaluated at or after the (new) clock can reach, and the ids
+        dated before the dedupe horizon."""
         clock = self.clock
         spec = self.spec
+        seen = self.seen
+        if seen:
+            start = self.seen_from
+            for eid in list(seen):
+                if seen[eid] >= start:
+                    break
+                del seen[eid]
         for key, rule in spec._count_rules.items():
             window = self.windows.get(key)
             if window is not None:
@@ -167,6 +182,11 @@ class Builder:
         eid = event.id
         if eid in self.seen:
             return False
+        batch = self.batch
+        if batch is not None:
+            if eid in batch:
+                return False
+            batch.add(eid)
         ts = event.at.timestamp()
         if ts > self.limit:
             raise InvalidInputError(
@@ -276,19 +296,23 @@ class Builder:
                     held_windows[akey] = amount_rule.add_amount(held, ts, amount, start)
 
     def _remember(self, eid: str, ts: float) -> None:
-        """Add ``eid`` to the id window, which stays ordered by ``(at, id)``, oldest first."""
+        """Add ``eid`` to the id window, which stays ordered by ``(second, id)``, oldest
+        first, and holds the ids dated within the dedupe horizon, at most ``id_window``."""
+        second = _floor(ts)
+        if second < self.seen_from:
+            return  # dated before the horizon: it cannot be remembered
         seen = self.seen
         limit = self.spec.id_window
         in_order = True
         if seen:
             last_id = next(reversed(seen))
-            if (ts, eid) < (seen[last_id], last_id):
+            if (second, eid) < (seen[last_id], last_id):
                 in_order = False
                 if len(seen) >= limit:
                     first_id = next(iter(seen))
-                    if (ts, eid) < (seen[first_id], first_id):
+                    if (second, eid) < (seen[first_id], first_id):
                         return  # older than every id kept: it cannot be remembered
-        seen[eid] = ts
+        seen[eid] = second
         if not in_order:  # rare: a late event; restore the order
             seen = self.seen = dict(sorted(seen.items(), key=lambda kv: (kv[1], kv[0])))
         if len(seen) > limit:

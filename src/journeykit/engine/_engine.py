@@ -147,7 +147,9 @@ class Engine:
         """What ``event`` changes for the customer: a new state, actions and ``wake_at``.
 
         Everything that fell due before the event is processed first, at its own time. A
-        repeated event id changes nothing. An event older than the policy's
+        repeated event id changes nothing while the facts remember it: an event dated
+        within 7 days of the state's clock always is (the facts' ``dedupe_horizon``, see
+        :class:`~journeykit.facts.FactsSpec`). An event older than the policy's
         ``late_event_tolerance`` (relative to the state's clock) updates facts and stages
         but starts no journey and ends no wait.
         """
