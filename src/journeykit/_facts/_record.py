@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import lru_cache
+from itertools import pairwise
 from typing import Annotated, Any, Final, NamedTuple
 
 from babel.numbers import get_currency_precision
@@ -95,9 +96,7 @@ def _id_window(seen: Mapping[str, int]) -> FrozenDict[str, int]:
     """The id window frozen, ordered by ``(second, id)`` as the fold keeps it (a stored one
     from before whole seconds may have two ids of one second the other way round)."""
     items = list(seen.items())
-    if any(
-        (b[1], b[0]) < (a[1], a[0]) for a, b in zip(items, items[1:], strict=False)
-    ):
+    if any((b[1], b[0]) < (a[1], a[0]) for a, b in pairwise(items)):
         items.sort(key=lambda kv: (kv[1], kv[0]))
         return FrozenDict(items)
     return frozen_mapping(seen)
