@@ -27,6 +27,7 @@ once, by the outermost model, with their full paths.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -49,6 +50,7 @@ from journeykit._errors import (
 from journeykit._loading import load_json, load_yaml, nesting_problem, path_text, problems_from
 
 __all__ = [
+    "assemble",
     "FrozenDict",
     "FrozenJson",
     "FrozenModel",
@@ -305,6 +307,28 @@ class FrozenModel(BaseModel):
 
     def __hash__(self) -> int:
         return hash((type(self), _freeze(self.__dict__)))
+
+
+_set_attribute = object.__setattr__
+
+
+def assemble(cls: type[M], fields: dict[str, Any], given: AbstractSet[str] | None = None) -> M:
+    """A ``cls`` from values journeykit itself validated and built in their stored form
+    (tuples, :class:`FrozenDict`, aware datetimes), without validating them again.
+
+    The engine builds a state or a decision from parts that each passed validation when
+    they came in (a ``Customer``, an ``Event``) or that it computed from them; checking
+    them again would cost more than the call's own work. ``fields`` must hold every
+    field; ``given`` is which of them count as set (default: all). Never use it for data
+    from outside: that is what validation is for.
+    """
+    assert not cls.__private_attributes__, f"{cls.__name__} has private attributes to set"
+    made = object.__new__(cls)
+    _set_attribute(made, "__dict__", fields)
+    _set_attribute(made, "__pydantic_fields_set__", set(fields) if given is None else set(given))
+    _set_attribute(made, "__pydantic_extra__", None)
+    _set_attribute(made, "__pydantic_private__", None)
+    return made
 
 
 def _same_json(a: Any, b: Any) -> bool:

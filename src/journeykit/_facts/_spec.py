@@ -12,7 +12,7 @@ from journeykit._base import FrozenDict
 from journeykit._errors import InvalidInputError, Problem
 from journeykit._facts._fold import Builder
 from journeykit._facts._keys import amount_key, fact_key
-from journeykit._facts._record import NO_STATS, Facts
+from journeykit._facts._record import NO_STATS, Facts, make_facts
 from journeykit._facts._windows import AmountWindow, CountWindow, WindowRule
 from journeykit.events import STANDARD_EVENT_TYPES, money_properties
 from journeykit.models import Event
@@ -112,8 +112,10 @@ class FactsSpec:
     """
 
     __slots__ = (
+        "_amount_items",
         "_amount_rules",
         "_by_type",
+        "_count_items",
         "_count_rules",
         "_dedupe_s",
         "_empty",
@@ -197,6 +199,8 @@ class FactsSpec:
         self._by_type = {t: tuple(ts) for t, ts in by_type.items()}
         self._count_rules = count_rules
         self._amount_rules = amount_rules
+        self._count_items = tuple(count_rules.items())
+        self._amount_items = tuple(amount_rules.items())
         self._filtered_keys = tuple(filtered)
         self._empty = Facts(
             stats=FrozenDict(dict.fromkeys(filtered, NO_STATS)),
@@ -243,13 +247,48 @@ class FactsSpec:
 
     def covers(self, facts: Facts) -> bool:
         """Whether ``facts`` keep everything this spec needs (False after a definition change
-        added a window or filter: such facts start counting from now on)."""
+        added a window or filter: :meth:`upgrade` adds them, counting from now on)."""
         empty = self._empty
         return (
             all(k in facts.stats for k in self._filtered_keys)
             and all(k in facts.windows for k in empty.windows)
             and all(k in facts.sums for k in empty.sums)
             and all(k in facts.amount_windows for k in empty.amount_windows)
+        )
+
+    def upgrade(self, facts: Facts) -> Facts:
+        """``facts`` with everything this spec keeps that they lack, empty: after a
+        definition change added a window, a filter or a total, the new ones count from
+        now on (events folded before are not in them). Facts that :meth:`covers` already
+        are returned as they are; what they keep beyond this spec is kept.
+
+        >>> from datetime import datetime, timezone
+        >>> from journeykit.conditions import count, facts_spec
+        >>> from journeykit.models import Event
+        >>> now = datetime(2026, 5, 4, tzinfo=timezone.utc)
+        >>> old = FactsSpec().fold_all(
+        ...     [Event(id="o1", customer_id="c1", type="order_placed", at=now)], now=now)
+        >>> new = facts_spec([count("order_placed", within="30d") >= 2])
+        >>> new.covers(old), new.covers(new.upgrade(old))
+        (False, True)
+        >>> new.upgrade(old).count("order_placed"), new.upgrade(old).windows["order_placed"].times
+        (1, ())
+        """
+        facts = _facts(facts)
+        if self.covers(facts):
+            return facts
+        empty = self._empty
+        return make_facts(
+            {
+                "customer_id": facts.customer_id,
+                "clock": facts.clock,
+                "stats": FrozenDict({**empty.stats, **facts.stats}),
+                "money": facts.money,
+                "windows": FrozenDict({**empty.windows, **facts.windows}),
+                "sums": FrozenDict({**empty.sums, **facts.sums}),
+                "amount_windows": FrozenDict({**empty.amount_windows, **facts.amount_windows}),
+                "seen": facts.seen,
+            }
         )
 
     def fold(self, facts: Facts, event: Event, *, now: datetime) -> Facts:

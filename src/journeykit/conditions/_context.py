@@ -14,6 +14,8 @@ from journeykit.time import Duration, zone
 
 __all__ = ["EvalContext", "duration_key"]
 
+_new = object.__new__
+
 # Duration parts are bounded (journeykit.time), so this packing is one-to-one.
 _MONTHS: Final = 1 << 20
 _DAYS: Final = 1 << 25
@@ -128,6 +130,33 @@ class EvalContext:
         self.tz = tz or customer.timezone or "UTC"
         self._zone: tzinfo | None = None  # resolved on the first calendar window
         self._cutoffs: dict[int, float] = {}
+
+    @classmethod
+    def _checked(
+        cls,
+        customer: Customer,
+        facts: Facts,
+        now: datetime,
+        now_ts: float,
+        stage: str | None,
+        stage_entered_at: datetime | None,
+        tz: str,
+        zone: tzinfo | None = None,
+    ) -> EvalContext:
+        """A context from values the caller has already checked as ``__init__`` would
+        (the engine checks a state once per call, then evaluates at many instants):
+        ``now_ts`` is ``now.timestamp()``, ``zone`` the zone named ``tz`` if known."""
+        made = _new(cls)
+        made.customer = customer
+        made.facts = facts
+        made.now = now
+        made.now_ts = now_ts
+        made.stage = stage
+        made.stage_entered_at = stage_entered_at
+        made.tz = tz
+        made._zone = zone
+        made._cutoffs = {}
+        return made
 
     def at_stage(self, stage: str | None, entered_at: datetime | None = None) -> EvalContext:
         """This context for a customer in ``stage`` since ``entered_at``, sharing the
