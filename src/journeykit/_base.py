@@ -214,7 +214,29 @@ def frozen_mapping(value: Mapping[K, V]) -> FrozenDict[K, V]:
     return value if type(value) is FrozenDict else FrozenDict(value)
 
 
-Items = Annotated[Sequence[V], AfterValidator(tuple)]
+class _AsTuple:
+    """Annotated marker: serialise the validated sequence as the tuple it is, natively.
+
+    pydantic serialises a ``Sequence[V]`` field through a Python function item by item
+    (it cannot know the sequence's type); the value is always a tuple here, so its items
+    go through pydantic-core's own tuple serializer, with the same item schema and the
+    same output (twice as fast for a stored state). Should pydantic build the schema
+    differently, it is left as it is.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source_type: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema: dict[str, Any] = handler(source_type)  # type: ignore[assignment]  # plain data
+        try:
+            items = schema["schema"]["serialization"]["schema"]
+        except (KeyError, TypeError):
+            return schema  # as pydantic built it
+        schema["serialization"] = core_schema.tuple_schema([items], variadic_item_index=0)
+        return schema
+
+
+Items = Annotated[Sequence[V], AfterValidator(tuple), _AsTuple()]
 """``Items[Stage]``: any sequence (a list, as people write them) in, a tuple stored.
 
 Collection fields of definitions use it, so ``StageMachine(stages=[...])`` type-checks

@@ -27,7 +27,7 @@ from datetime import tzinfo
 from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from journeykit._time.crossing import crossing, to_micros
+from journeykit._time.crossing import crossing
 from journeykit.conditions._compile import FLIP
 from journeykit.conditions._context import EvalContext
 from journeykit.conditions._keys import history_key
@@ -99,7 +99,7 @@ def _atom(atom: Any) -> Boundary:
                 entered = ctx.stage_entered_at
                 if entered is None:
                     return None
-                return crossing(entered.timestamp(), d, zone, strict, to_micros(ctx.now))
+                return crossing(entered.timestamp(), d, zone, strict, ctx.micros())
 
             return stage_for
         key = history_key(atom.event, atom.where)
@@ -108,7 +108,7 @@ def _atom(atom: Any) -> Boundary:
             stats = ctx.facts.stats.get(key)
             if stats is None or stats.last_at is None:
                 return None
-            return crossing(stats.last_at, d, zone, strict, to_micros(ctx.now))
+            return crossing(stats.last_at, d, zone, strict, ctx.micros())
 
         return since
     within = atom.within
@@ -167,7 +167,7 @@ def _next_flip(
     follows finds nothing has changed). ``weights`` is 1 for a count, else the amounts.
     """
     cut = ctx.cutoff(within)
-    now = to_micros(ctx.now)
+    now = ctx.micros()
     counting = weights == 1
     at = bisect.bisect_left(times, cut)
     first = bisect.bisect_left(buckets, (int(cut // width),)) if at == 0 and buckets else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Final
 
 from journeykit._errors import InvalidInputError, Problem, quote
@@ -15,6 +15,8 @@ from journeykit.time import Duration, zone
 __all__ = ["EvalContext", "duration_key"]
 
 _new = object.__new__
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 # Duration parts are bounded (journeykit.time), so this packing is one-to-one.
 _MONTHS: Final = 1 << 20
@@ -55,6 +57,7 @@ class EvalContext:
 
     __slots__ = (
         "_cutoffs",
+        "_micros",
         "_zone",
         "customer",
         "facts",
@@ -130,6 +133,7 @@ class EvalContext:
         self.tz = tz or customer.timezone or "UTC"
         self._zone: tzinfo | None = None  # resolved on the first calendar window
         self._cutoffs: dict[int, float] = {}
+        self._micros: int | None = None
 
     @classmethod
     def _checked(
@@ -156,6 +160,7 @@ class EvalContext:
         made.tz = tz
         made._zone = zone
         made._cutoffs = {}
+        made._micros = None
         return made
 
     def at_stage(self, stage: str | None, entered_at: datetime | None = None) -> EvalContext:
@@ -173,7 +178,15 @@ class EvalContext:
         other.tz = self.tz
         other._zone = self._zone
         other._cutoffs = self._cutoffs
+        other._micros = self._micros
         return other
+
+    def micros(self) -> int:
+        """``now`` as whole microseconds since the epoch (exact; computed once)."""
+        found = self._micros
+        if found is None:
+            found = self._micros = (self.now - _EPOCH) // _MICROSECOND
+        return found
 
     def cutoff(self, duration: Duration) -> float:
         """POSIX time of ``now`` minus ``duration`` in the customer's zone (cached)."""

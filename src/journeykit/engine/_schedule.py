@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from journeykit._time.crossing import to_datetime
+from journeykit.conditions import Evaluator
 from journeykit.engine._compiled import Compiled, Watch
 from journeykit.engine._entry import next_occurrence
 from journeykit.engine._work import Work
@@ -85,17 +86,18 @@ def _condition_change(compiled: Compiled, work: Work, before: datetime | None) -
     candidate: datetime | None = None
     for _ in range(MAX_PROBES):
         first: int | None = None
-        for _, boundary in watches:
+        likely: Evaluator | None = None  # the condition whose boundary came first
+        for holds, boundary in watches:
             found = boundary(ctx, zone)
             if found is not None and (first is None or found < first):
-                first = found
+                first, likely = found, holds
         if first is None:
             return None
         candidate = to_datetime(first)
         if before is not None and candidate >= before:
             return None  # something else is due first; the search resumes after it
         ctx = compiled.context(work, candidate)  # the probe, then the next search's start
-        for holds, _ in watches:
-            if holds(ctx):
-                return candidate
+        assert likely is not None
+        if likely(ctx) or any(holds(ctx) for holds, _ in watches if holds is not likely):
+            return candidate
     return candidate
