@@ -9,7 +9,9 @@ from pathlib import Path
 from journeykit.models import Event
 
 ROOT = Path(__file__).resolve().parent.parent
-CDNOW = ROOT.parent / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
+_FILE = Path("shared") / "data" / "cdnow" / "CDNOW_master.txt"
+# next to the checkout (../shared), or further up for a worktree (/work/wt/x -> /work/shared)
+CDNOW = next((d / _FILE for d in ROOT.parents if (d / _FILE).is_file()), ROOT.parent / _FILE)
 UTC = timezone.utc
 
 

@@ -3,6 +3,7 @@ the events say, exact, per currency, and one customer's."""
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -49,7 +50,8 @@ CONDITIONS = [
     total("order_placed", currency="EUR") >= 100,
     since("review_submitted", where=prop("category") == "music") < "10d",
 ]
-SPEC = facts_spec(CONDITIONS, id_window=16)
+# a dedupe horizon longer than any test's span: these tests meet the count bound (16)
+SPEC = facts_spec(CONDITIONS, id_window=16, dedupe_horizon=timedelta(days=1000))
 # remembers every id the generated streams hold, so each duplicate is recognised
 WIDE = facts_spec(CONDITIONS, id_window=128)
 END = s.EPOCH + timedelta(days=401)  # after every generated event
@@ -306,6 +308,47 @@ def test_a_duplicate_older_than_the_id_window_is_counted_again_as_documented() -
     assert SPEC.fold(facts, events[-1], now=NOW).count("signed_up") == 20
 
 
+def test_an_id_is_remembered_while_its_event_is_within_the_dedupe_horizon() -> None:
+    spec = facts_spec(CONDITIONS)  # the default horizon: 7 days before the clock
+    order = money("a", "order_placed", 0, "10")
+    facts = spec.fold(spec.empty(), order, now=T0)
+    six_days = spec.fold(facts, ev("b", "signed_up", 6), now=T0 + timedelta(days=6))
+    assert spec.fold(six_days, order, now=T0 + timedelta(days=6)) is six_days
+    # a week and a second later the order is past the horizon: a replay counts again
+    later = T0 + timedelta(days=7, seconds=1)
+    eight_days = spec.fold(six_days, ev("c", "signed_up", 7), now=later)
+    assert list(eight_days.seen) == ["b", "c"]
+    assert spec.fold(eight_days, order, now=later).order_count == 2
+
+
+def test_one_fold_all_recognises_every_repeated_id_however_old() -> None:
+    spec = facts_spec(CONDITIONS, id_window=2)
+    rows = [money(f"o{i}", "order_placed", i, "10") for i in range(10)]
+    facts = spec.fold_all(rows + rows[::-1], now=NOW)  # a backfill with duplicate rows
+    assert facts.order_count == 10
+    assert facts.seen == {}  # none is within 7 days of the clock, 500 days on
+
+
+def test_stored_facts_with_fractional_id_times_load_in_whole_seconds() -> None:
+    text = (
+        '{"customer_id": "c1", "clock": 1772971200.5, "stats": {}, "money": {}, '
+        '"windows": {}, "sums": {}, "amount_windows": {}, '
+        '"seen": {"b": 1772971100.25, "a": 1772971100.75, "c": 1772971200.5}}'
+    )
+    facts = TypeAdapter(Facts).validate_json(text)
+    assert list(facts.seen.items()) == [("a", 1772971100), ("b", 1772971100), ("c", 1772971200)]
+    assert isinstance(facts.seen, FrozenDict)
+    spec = FactsSpec()
+    repeat = Event(id="b", customer_id="c1", type="signed_up", at=T0)
+    assert spec.fold(facts, repeat, now=datetime.fromtimestamp(1772971200.5, UTC)) is facts
+
+
+@pytest.mark.parametrize("bad", [timedelta(seconds=-1), 7, "7d"])
+def test_dedupe_horizon_must_be_a_timedelta_of_zero_or_more(bad: Any) -> None:
+    with pytest.raises(InvalidInputError, match="dedupe_horizon"):
+        FactsSpec(dedupe_horizon=bad)
+
+
 @pytest.mark.parametrize("bad", [0, -1, True, "128"])
 def test_id_window_must_be_a_positive_count(bad: Any) -> None:
     with pytest.raises(InvalidInputError, match="id_window"):
@@ -380,10 +423,10 @@ def test_facts_and_specs_read_as_people_write_them() -> None:
         in text
     )
     assert "'EUR': 2 orders, revenue 50.00" in text
-    assert "seen=6 ids" in text
+    assert "seen=5 ids" in text  # o1 is dated more than the 7-day horizon before the clock
     assert repr(facts_spec([count("order_placed", within="30d") >= 2])) == (
         "FactsSpec(order_placed: count window 30 days, 3:00:00 keeping 3, "
-        "id_window=128, max_ahead=1:00:00)"
+        "id_window=128, dedupe_horizon=7 days, 0:00:00, max_ahead=1:00:00)"
     )
 
 
@@ -421,6 +464,34 @@ def test_folding_one_at_a_time_as_the_clock_moves_equals_folding_all(events: lis
         facts = SPEC.fold(facts, event, now=event.at)
     facts = SPEC.fold_all([], facts, now=END)  # the clock moves on with no event
     assert facts == SPEC.fold_all(events, now=END)
+
+
+@given(
+    s.event_lists,
+    st.sampled_from([timedelta(0), timedelta(hours=1), timedelta(days=7)]),
+    st.sampled_from([3, 128]),
+    st.data(),
+)
+def test_ids_are_remembered_exactly_as_documented_and_repeats_of_them_ignored(
+    events: list[Event], horizon: timedelta, window: int, data: st.DataObject
+) -> None:
+    spec = facts_spec(CONDITIONS, id_window=window, dedupe_horizon=horizon)
+    facts = spec.empty()
+    delivered: list[Event] = []
+    for event in sorted(events, key=lambda e: e.at):
+        facts = spec.fold(facts, event, now=event.at)
+        delivered.append(event)
+        # the ids of the events dated in the horizon's second or later, the newest `window`
+        assert facts.clock is not None
+        start = math.floor(facts.clock - horizon.total_seconds())
+        dated = sorted((math.floor(e.at.timestamp()), e.id) for e in delivered)
+        kept = [(eid, t) for t, eid in dated if t >= start][-window:]
+        assert list(facts.seen.items()) == kept
+        again = data.draw(st.sampled_from(delivered))
+        repeated = spec.fold(facts, again, now=event.at)
+        assert (repeated is facts) == (again.id in facts.seen)
+        if again.at.timestamp() >= facts.clock - horizon.total_seconds() and window > len(events):
+            assert repeated is facts  # within the horizon, and the count never binds
 
 
 @given(s.event_lists)

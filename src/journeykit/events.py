@@ -40,6 +40,7 @@ non-negative decimal such as '12.50' (got '-3')
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -157,6 +158,12 @@ MAX_MONEY: Final = Decimal(10) ** _MAX_MONEY_DIGITS
 MONEY_PLACES: Final = 6
 
 
+# at most 15 digits before the point and MONEY_PLACES after it: exactly in range
+_PLAIN_MONEY: Final = re.compile(
+    rf"-?[0-9]{{1,{_MAX_MONEY_DIGITS}}}(?:\.[0-9]{{1,{MONEY_PLACES}}})?"
+)
+
+
 def parse_money(value: object) -> Decimal | None:
     """Read a money amount given as a JSON number, decimal string or ``Decimal``; None if
     it is not one, or is outside the exact range (see :data:`MAX_MONEY`, :data:`MONEY_PLACES`).
@@ -166,6 +173,13 @@ def parse_money(value: object) -> Decimal | None:
     >>> parse_money("1e400"), parse_money("0.0000001")
     (None, None)
     """
+    if type(value) is str and _PLAIN_MONEY.fullmatch(value) is not None:
+        return Decimal(value)  # in range by its shape (the common case, checked fast)
+    return _parse_any_money(value)
+
+
+def _parse_any_money(value: object) -> Decimal | None:
+    """:func:`parse_money` for every kind of value (the general rule)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         return None
     if isinstance(value, str) and len(value) > 40:

@@ -13,7 +13,7 @@ a small immutable value that answers every question the definitions ask:
   the newest events exactly and older ones per day, within the longest window any
   definition uses (:mod:`journeykit._windows`: bounded whatever the threshold);
 - lifetime sums for ``total(...)``, per property and currency;
-- the ids of the most recent events, to ignore a repeated delivery.
+- the ids of the recent events (within a dedupe horizon), to ignore a repeated delivery.
 
 Facts know whose they are (``customer_id``) and how late it is (``clock``: the latest
 ``now`` they were folded at). What to keep is a :class:`FactsSpec`, derived from the
@@ -22,10 +22,12 @@ window the facts did not keep. The fold keeps four invariants, all property-test
 
 1. **Order independence.** The same events folded at the same ``now`` give equal facts
    in any order: every kept set is a function of the events' set and the clock.
-2. **Idempotence.** An event whose id was seen is ignored. The id window is bounded
-   (``id_window``, default 128 most recent events): a duplicate that arrives after more
-   than that many newer events cannot be recognised. Hosts that replay old events
-   should de-duplicate upstream.
+2. **Idempotence.** An event whose id was seen is ignored. The ids remembered are
+   bounded by time and by count: those of the events dated within ``dedupe_horizon``
+   (default 7 days) of the clock, at most ``id_window`` (default 128) of them. A
+   duplicate is recognised while the original's id is kept; one dated further back, or
+   delivered after ``id_window`` newer events, counts again. Hosts that replay old
+   events should de-duplicate upstream.
 3. **Bounded size and cost.** Work per event depends on the definitions (number of
    keys) and a fixed bound per window, never on how many events came before nor on
    the thresholds the definitions name.
@@ -35,7 +37,8 @@ window the facts did not keep. The fold keeps four invariants, all property-test
 The keys facts are stored under have one home, :mod:`journeykit._facts._keys`
 (:func:`fact_key`, :func:`amount_key`); a golden-file test pins them.
 
-Timestamps are POSIX seconds (floats) for speed; money is ``Decimal``, summed exactly.
+Timestamps are POSIX seconds (floats, whole seconds for the ids) for speed; money is
+``Decimal``, summed exactly.
 
 >>> from datetime import datetime, timezone
 >>> from journeykit.models import Event
@@ -57,7 +60,13 @@ datetime.datetime(2026, 1, 9, 0, 0, tzinfo=datetime.timezone.utc)
 
 from journeykit._facts._keys import amount_key, fact_key
 from journeykit._facts._record import EventStats, Facts, MoneyStats
-from journeykit._facts._spec import DEFAULT_ID_WINDOW, DEFAULT_MAX_AHEAD, FactNeed, FactsSpec
+from journeykit._facts._spec import (
+    DEFAULT_DEDUPE_HORIZON,
+    DEFAULT_ID_WINDOW,
+    DEFAULT_MAX_AHEAD,
+    FactNeed,
+    FactsSpec,
+)
 from journeykit._facts._windows import AmountWindow, CountWindow
 
 __all__ = [
@@ -71,5 +80,6 @@ __all__ = [
     "fact_key",
     "amount_key",
     "DEFAULT_ID_WINDOW",
+    "DEFAULT_DEDUPE_HORIZON",
     "DEFAULT_MAX_AHEAD",
 ]

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, overload
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from journeykit._base import Definition, FrozenModel, Items, frozen_mapping
+from journeykit._base import Definition, FrozenModel, Items, assemble, frozen_mapping
 from journeykit._errors import DefinitionError, Problem, UsageError
 from journeykit._stages import calls, diagrams
 from journeykit._stages.checks import known_listing, machine_problems, named
@@ -168,6 +168,10 @@ class StageChanged(FrozenModel):
     at: AwareDatetime
     transition: str
     reason: str
+
+
+# the fields a change the machine builds is given (as StageChanged(...) would have it)
+_CHANGE_GIVEN = frozenset({"from_stage", "to_stage", "at", "transition", "reason"})
 
 
 class TransitionCheck(FrozenModel):
@@ -390,6 +394,20 @@ class StageMachine(Definition):
             return self._cascade(made, self._tables())
         return self._cascade(args[0], self._tables())
 
+    def _changes(self, context: EvalContext) -> tuple[StageChanged, ...]:
+        """``evaluate(context)`` for a caller that built the context from checked values
+        (the engine): the same facts check, then the cascade."""
+        try:
+            compiled = self._compiled
+        except AttributeError:
+            compiled = self._tables()
+        facts = context.facts
+        if facts is not compiled.checked:
+            if not compiled.covers(facts):
+                raise compiled.not_covered(facts)
+            compiled.checked = facts
+        return self._cascade(context, compiled)
+
     def _check_facts(self, facts: Facts) -> None:
         compiled = self._tables()
         if facts is not compiled.checked:
@@ -434,14 +452,20 @@ class StageMachine(Definition):
             if not visited:
                 visited.append(current)
             target = edge.target
-            # (validating is faster than pydantic's model_construct for this small model)
+            # built from checked values: the names and words are the machine's own, and
+            # `now` passed the context's check
             changes.append(
-                StageChanged(
-                    from_stage=current,
-                    to_stage=target,
-                    at=now,
-                    transition=edge.name,
-                    reason=edge.reason,
+                assemble(
+                    StageChanged,
+                    {
+                        "type": "stage_changed",
+                        "from_stage": current,
+                        "to_stage": target,
+                        "at": now,
+                        "transition": edge.name,
+                        "reason": edge.reason,
+                    },
+                    _CHANGE_GIVEN,
                 )
             )
             if target in visited or len(changes) > compiled.limit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -25,6 +26,7 @@ __all__ = ["Builder", "instant"]
 
 _ZERO: Final = Decimal(0)
 _V = TypeVar("_V")
+_floor = math.floor
 
 
 # The last instant read, with its POSIX time: a host folds and evaluates many times at one
@@ -56,21 +58,18 @@ def instant(value: object, field: str) -> float:
         raise InvalidInputError([Problem(field, str(err).removeprefix(f"{field} "))]) from None
 
 
-# Working copies are plain dicts (the fastest to change); freezing wraps each changed one
-# into a FrozenDict with two C calls, not FrozenDict's Python-level constructor.
+# Working copies are FrozenDicts from the start, changed through dict's own methods while
+# they are private to the builder, then handed out as they are: one copy per mapping per
+# call, made with two C calls (FrozenDict's Python-level constructor is slower).
 _new_mapping = dict.__new__
 _fill = dict.update
-_copy_dict = dict.copy
+_put = dict.__setitem__
+_drop = dict.__delitem__
 _make = tuple.__new__  # a named tuple from its fields, without its Python-level __new__
 
 
-def _copy(mapping: Mapping[str, _V]) -> dict[str, _V]:
-    """A private working copy. ``dict.copy`` clones the table (the id window's front
-    deletions leave dummy slots that send ``dict(...)`` down its slow per-item path)."""
-    return _copy_dict(mapping) if isinstance(mapping, dict) else dict(mapping)
-
-
-def _frozen(mapping: dict[str, _V]) -> FrozenDict[str, _V]:
+def _copy(mapping: Mapping[str, _V]) -> FrozenDict[str, _V]:
+    """A private working copy, read-only to everyone but the builder (:data:`_put`)."""
     out: FrozenDict[str, _V] = _new_mapping(FrozenDict)
     _fill(out, mapping)
     return out
@@ -82,11 +81,14 @@ class Builder:
     ``stats`` and ``seen`` are copied at once (every event changes them); the other
     mappings are copied on their first change, each on its own (``own_*``), as most
     events touch no window, sum or money. Until then they are the input's read-only
-    mappings and are never written to.
+    mappings and are never written to. The copies are the FrozenDicts the new facts
+    hold: changed with :data:`_put` and :data:`_drop` only until :meth:`freeze`.
     """
 
     __slots__ = (
         "amount_windows",
+        "batch",
+        "by_type",
         "clock",
         "customer_id",
         "limit",
@@ -96,6 +98,7 @@ class Builder:
         "own_sums",
         "own_windows",
         "seen",
+        "seen_from",
         "spec",
         "stats",
         "sums",
@@ -105,43 +108,59 @@ class Builder:
     def __init__(self, spec: FactsSpec, facts: Facts, now: datetime) -> None:
         now_ts = instant(now, "now")
         self.spec = spec
+        self.by_type = spec._by_type
         self.customer_id = facts.customer_id
         old_clock = facts.clock
-        self.clock = now_ts if old_clock is None or now_ts > old_clock else old_clock
-        self.limit = self.clock + spec._max_ahead_s
+        clock = self.clock = now_ts if old_clock is None or now_ts > old_clock else old_clock
+        self.limit = clock + spec._max_ahead_s
         self.stats = _copy(facts.stats)
-        self.seen = _copy(facts.seen)  # ordered by (at, id), oldest first
-        # read-only until owned (own_*): typed as what they become, never written before
-        self.windows: dict[str, CountWindow] = facts.windows  # type: ignore[assignment]
-        self.amount_windows: dict[str, AmountWindow] = facts.amount_windows  # type: ignore[assignment]
-        self.sums: dict[str, Decimal] = facts.sums  # type: ignore[assignment]
-        self.money: dict[str, MoneyStats] = facts.money  # type: ignore[assignment]
+        self.seen = _copy(facts.seen)  # ordered by (second, id), oldest first
+        # read-only until owned (own_*)
+        self.windows: FrozenDict[str, CountWindow] = facts.windows  # type: ignore[assignment]
+        self.amount_windows: FrozenDict[str, AmountWindow] = facts.amount_windows  # type: ignore[assignment]
+        self.sums: FrozenDict[str, Decimal] = facts.sums  # type: ignore[assignment]
+        self.money: FrozenDict[str, MoneyStats] = facts.money  # type: ignore[assignment]
         self.own_windows = self.own_amounts = self.own_sums = self.own_money = False
-        if old_clock is None or self.clock > old_clock:
+        self.batch: set[str] | None = None  # every id of a fold_all, however old
+        # ids dated in this second or later are remembered (see FactsSpec)
+        self.seen_from = _floor(clock - spec._dedupe_s)
+        if old_clock is None or clock > old_clock:
             self._sweep()
 
     def _sweep(self) -> None:
-        """Drop what no window evaluated at or after the (new) clock can reach."""
+        """Drop what no window evaluated at or after the (new) clock can reach, and the ids
+        dated before the dedupe horizon."""
         clock = self.clock
         spec = self.spec
-        for key, rule in spec._count_rules.items():
-            window = self.windows.get(key)
-            if window is not None:
+        seen = self.seen
+        if seen:
+            start = self.seen_from
+            first = next(iter(seen))
+            while seen[first] < start:
+                _drop(seen, first)
+                if not seen:
+                    break
+                first = next(iter(seen))
+        windows = self.windows
+        for key, rule in spec._count_items:
+            window = windows.get(key)
+            # an empty window has nothing to drop; a kept one is checked at its oldest
+            if window is not None and (window[0] or window[1]):
                 trimmed = rule.trim_times(rule.adopt(window), rule.start(clock))
                 if trimmed is not window:
                     if not self.own_windows:
-                        self.windows = _copy(self.windows)
+                        windows = self.windows = _copy(windows)
                         self.own_windows = True
-                    self.windows[key] = trimmed
-        for key, rule in spec._amount_rules.items():
+                    _put(windows, key, trimmed)
+        for key, rule in spec._amount_items:
             amounts = self.amount_windows.get(key)
-            if amounts is not None:
+            if amounts is not None and (amounts[0] or amounts[1]):
                 cut = rule.trim_amounts(rule.adopt(amounts), rule.start(clock))
                 if cut is not amounts:
                     if not self.own_amounts:
                         self.amount_windows = _copy(self.amount_windows)
                         self.own_amounts = True
-                    self.amount_windows[key] = cut
+                    _put(self.amount_windows, key, cut)
 
     def add(self, event: Event) -> bool:
         """Fold ``event`` in; False if its id was seen (it is then ignored)."""
@@ -149,7 +168,8 @@ class Builder:
             raise InvalidInputError(
                 f"events must be journeykit.models.Event records (got {type(event).__name__})"
             )
-        customer = event.customer_id
+        fields = event.__dict__  # a validated record's fields, read without descriptors
+        customer = fields["customer_id"]
         if customer != self.customer_id:
             if self.customer_id is not None:
                 raise InvalidInputError(
@@ -164,10 +184,15 @@ class Builder:
                     ]
                 )
             self.customer_id = customer
-        eid = event.id
+        eid = fields["id"]
         if eid in self.seen:
             return False
-        ts = event.at.timestamp()
+        batch = self.batch
+        if batch is not None:
+            if eid in batch:
+                return False
+            batch.add(eid)
+        ts = fields["at"].timestamp()
         if ts > self.limit:
             raise InvalidInputError(
                 [
@@ -179,10 +204,10 @@ class Builder:
                     )
                 ]
             )
-        etype = event.type
-        props = event.properties
+        etype = fields["type"]
         value: Decimal | None = None
         if etype == ORDER_PLACED or etype == ORDER_REFUNDED:  # noqa: SIM109  # faster than `in`
+            props = fields["properties"]
             value = parse_money(props.get("value"))
             if value is not None:
                 currency = props.get("currency")
@@ -199,8 +224,8 @@ class Builder:
                     made = _make(MoneyStats, (old[0] + 1, exact_sum(old[1], value), old[2]))
                 else:
                     made = _make(MoneyStats, (old[0], old[1], exact_sum(old[2], value)))
-                money[currency] = made
-        trackers = self.spec._by_type.get(etype)
+                _put(money, currency, made)
+        trackers = self.by_type.get(etype)
         if trackers:
             # may raise (an amount a total cannot sum): the working copy is then dropped,
             # so the caller's facts stay as they were
@@ -234,7 +259,7 @@ class Builder:
                     window = rule.adopt(window)
                 last = rule._last  # the rule's start at this clock, if it has one
                 start = last[1] if last[0] == clock else rule.start(clock)
-                windows[key] = rule.add_time(window, ts, start)
+                _put(windows, key, rule.add_time(window, ts, start))
             for prop, currency, akey, amount_rule, custom in tracker.amounts:
                 raw = props.get(prop)
                 if raw is None:
@@ -260,7 +285,7 @@ class Builder:
                     if not self.own_sums:
                         sums = self.sums = _copy(sums)
                         self.own_sums = True
-                    sums[akey] = exact_sum(sums.get(akey, _ZERO), amount)
+                    _put(sums, akey, exact_sum(sums.get(akey, _ZERO), amount))
                 else:
                     held_windows = self.amount_windows
                     if not self.own_amounts:
@@ -273,44 +298,47 @@ class Builder:
                         held = amount_rule.adopt(held)
                     last = amount_rule._last
                     start = last[1] if last[0] == clock else amount_rule.start(clock)
-                    held_windows[akey] = amount_rule.add_amount(held, ts, amount, start)
+                    _put(held_windows, akey, amount_rule.add_amount(held, ts, amount, start))
 
     def _remember(self, eid: str, ts: float) -> None:
-        """Add ``eid`` to the id window, which stays ordered by ``(at, id)``, oldest first."""
+        """Add ``eid`` to the id window, which stays ordered by ``(second, id)``, oldest
+        first, and holds the ids dated within the dedupe horizon, at most ``id_window``."""
+        second = _floor(ts)
+        if second < self.seen_from:
+            return  # dated before the horizon: it cannot be remembered
         seen = self.seen
         limit = self.spec.id_window
-        in_order = True
         if seen:
             last_id = next(reversed(seen))
-            if (ts, eid) < (seen[last_id], last_id):
-                in_order = False
+            if (second, eid) < (seen[last_id], last_id):  # rare: a late event
                 if len(seen) >= limit:
                     first_id = next(iter(seen))
-                    if (ts, eid) < (seen[first_id], first_id):
+                    if (second, eid) < (seen[first_id], first_id):
                         return  # older than every id kept: it cannot be remembered
-        seen[eid] = ts
-        if not in_order:  # rare: a late event; restore the order
-            seen = self.seen = dict(sorted(seen.items(), key=lambda kv: (kv[1], kv[0])))
+                items = sorted([*seen.items(), (eid, second)], key=lambda kv: (kv[1], kv[0]))
+                seen = self.seen = _copy(dict(items))
+                if len(seen) > limit:
+                    _drop(seen, next(iter(seen)))
+                return
+        _put(seen, eid, second)
         if len(seen) > limit:
-            del seen[next(iter(seen))]
+            _drop(seen, next(iter(seen)))
 
     def freeze(self, *, compact: bool = False) -> Facts:
         if compact:
             # after many front deletions the id window's table is mostly dummy slots,
             # which every later copy would carry; a batch rebuilds it once
-            self.seen = dict(self.seen.items())
+            self.seen = _copy(dict(self.seen.items()))
         return make_facts(
             {
                 "customer_id": self.customer_id,
                 "clock": self.clock,
-                "stats": _frozen(self.stats),
-                "money": _frozen(self.money) if self.own_money else self.money,
-                "windows": _frozen(self.windows) if self.own_windows else self.windows,
-                "sums": _frozen(self.sums) if self.own_sums else self.sums,
-                "amount_windows": (
-                    _frozen(self.amount_windows) if self.own_amounts else self.amount_windows
-                ),
-                "seen": _frozen(self.seen),
+                "stats": self.stats,
+                "money": self.money,
+                "windows": self.windows,
+                "sums": self.sums,
+                "amount_windows": self.amount_windows,
+                "seen": self.seen,
             }
         )
 
@@ -368,17 +396,21 @@ def _checked_amount(
     return None
 
 
-def _bump(stats: dict[str, EventStats], key: str, ts: float) -> None:
+def _bump(stats: FrozenDict[str, EventStats], key: str, ts: float) -> None:
     old = stats.get(key)
     if old is None or old[0] == 0:
-        stats[key] = _make(EventStats, (1, ts, ts))
+        _put(stats, key, _make(EventStats, (1, ts, ts)))
     else:
         count, first, last = old
-        stats[key] = _make(
-            EventStats,
-            (
-                count + 1,
-                ts if first is None or ts < first else first,
-                ts if last is None or ts > last else last,
+        _put(
+            stats,
+            key,
+            _make(
+                EventStats,
+                (
+                    count + 1,
+                    ts if first is None or ts < first else first,
+                    ts if last is None or ts > last else last,
+                ),
             ),
         )

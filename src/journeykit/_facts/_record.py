@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import lru_cache
+from itertools import pairwise
 from typing import Annotated, Any, Final, NamedTuple
 
 from babel.numbers import get_currency_precision
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from journeykit._base import FrozenDict, frozen_mapping
 from journeykit._facts._keys import is_filtered
@@ -79,6 +81,27 @@ _DIVIDE: Final = Context(prec=60)
 _Frozen = AfterValidator(frozen_mapping)
 
 
+def _whole_seconds(value: Any) -> Any:
+    """Times in the id window are whole seconds; a state written before that (float
+    times) loads with each time rounded down (JSON numbers also arrive as floats)."""
+    if isinstance(value, Mapping):
+        return {
+            k: math.floor(v) if type(v) is float and math.isfinite(v) else v
+            for k, v in value.items()
+        }
+    return value
+
+
+def _id_window(seen: Mapping[str, int]) -> FrozenDict[str, int]:
+    """The id window frozen, ordered by ``(second, id)`` as the fold keeps it (a stored one
+    from before whole seconds may have two ids of one second the other way round)."""
+    items = list(seen.items())
+    if any((b[1], b[0]) < (a[1], a[0]) for a, b in pairwise(items)):
+        items.sort(key=lambda kv: (kv[1], kv[0]))
+        return FrozenDict(items)
+    return frozen_mapping(seen)
+
+
 @dataclass(frozen=True, repr=False)
 class Facts:
     """What journeykit knows about one customer, folded from their events.
@@ -99,8 +122,11 @@ class Facts:
     amount_windows: Annotated[Mapping[str, AmountWindow], _Frozen] = field(
         default_factory=FrozenDict
     )
-    seen: Annotated[Mapping[str, float], _Frozen] = field(default_factory=FrozenDict)
-    """Ids of the most recent events (by ``(at, id)``), oldest first, with their times."""
+    seen: Annotated[
+        Mapping[str, int], BeforeValidator(_whole_seconds), AfterValidator(_id_window)
+    ] = field(default_factory=FrozenDict)
+    """Ids of the most recent events within the spec's ``dedupe_horizon`` of ``clock``,
+    oldest first (by ``(second, id)``), with their times in whole POSIX seconds."""
 
     def count(self, event_type: str) -> int:
         """How many ``event_type`` events the customer has (0 if none)."""

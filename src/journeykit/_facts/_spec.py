@@ -12,12 +12,13 @@ from journeykit._base import FrozenDict
 from journeykit._errors import InvalidInputError, Problem
 from journeykit._facts._fold import Builder
 from journeykit._facts._keys import amount_key, fact_key
-from journeykit._facts._record import NO_STATS, Facts
+from journeykit._facts._record import NO_STATS, Facts, make_facts
 from journeykit._facts._windows import AmountWindow, CountWindow, WindowRule
 from journeykit.events import STANDARD_EVENT_TYPES, money_properties
 from journeykit.models import Event
 
 __all__ = [
+    "DEFAULT_DEDUPE_HORIZON",
     "DEFAULT_ID_WINDOW",
     "DEFAULT_MAX_AHEAD",
     "FactNeed",
@@ -28,6 +29,9 @@ __all__ = [
 
 _ZERO: Final = Decimal(0)
 DEFAULT_ID_WINDOW: Final = 128
+#: How long an event's id is remembered, measured from the event's time back from the
+#: facts' clock: a week covers the retry schedules of common webhook and queue services.
+DEFAULT_DEDUPE_HORIZON: Final = timedelta(days=7)
 #: How far past ``now`` an event may be dated (clock skew between systems).
 DEFAULT_MAX_AHEAD: Final = timedelta(hours=1)
 
@@ -92,20 +96,32 @@ class FactsSpec:
     feeds. ``max_ahead`` is how far past ``now`` an event may be dated; a later one is
     refused (see :meth:`fold`).
 
+    Repeated deliveries: the ids of the events dated within ``dedupe_horizon`` (default
+    7 days) before the facts' clock are remembered, at most ``id_window`` (default 128)
+    of them, the newest kept. An event delivered again is ignored while its id is
+    remembered: always when it is dated within the horizon of the clock and fewer than
+    ``id_window`` newer events came since. An event dated further back (a replay of old
+    history) cannot be recognised by a later call and counts again: de-duplicate such
+    replays upstream, or fold them in one :meth:`fold_all`.
+
     >>> from journeykit.conditions import count, facts_spec
     >>> spec = facts_spec([count("order_placed", within="30d") >= 2])
     >>> spec  # doctest: +NORMALIZE_WHITESPACE
     FactsSpec(order_placed: count window 30 days, 3:00:00 keeping 3,
-              id_window=128, max_ahead=1:00:00)
+              id_window=128, dedupe_horizon=7 days, 0:00:00, max_ahead=1:00:00)
     """
 
     __slots__ = (
+        "_amount_items",
         "_amount_rules",
         "_by_type",
+        "_count_items",
         "_count_rules",
+        "_dedupe_s",
         "_empty",
         "_filtered_keys",
         "_max_ahead_s",
+        "dedupe_horizon",
         "id_window",
         "max_ahead",
         "needs",
@@ -117,16 +133,23 @@ class FactsSpec:
         *,
         id_window: int = DEFAULT_ID_WINDOW,
         max_ahead: timedelta = DEFAULT_MAX_AHEAD,
+        dedupe_horizon: timedelta = DEFAULT_DEDUPE_HORIZON,
     ) -> None:
         if isinstance(id_window, bool) or not isinstance(id_window, int) or id_window < 1:
             raise InvalidInputError(
                 f"id_window must be a positive number of events (got {id_window!r})"
+            )
+        if not isinstance(dedupe_horizon, timedelta) or dedupe_horizon < timedelta(0):
+            raise InvalidInputError(
+                f"dedupe_horizon must be a timedelta of zero or more (got {dedupe_horizon!r})"
             )
         if not isinstance(max_ahead, timedelta) or max_ahead < timedelta(0):
             raise InvalidInputError(
                 f"max_ahead must be a timedelta of zero or more (got {max_ahead!r})"
             )
         self.id_window = id_window
+        self.dedupe_horizon = dedupe_horizon
+        self._dedupe_s = dedupe_horizon.total_seconds()
         self.max_ahead = max_ahead
         self._max_ahead_s = max_ahead.total_seconds()
         self.needs = tuple(needs)
@@ -176,6 +199,8 @@ class FactsSpec:
         self._by_type = {t: tuple(ts) for t, ts in by_type.items()}
         self._count_rules = count_rules
         self._amount_rules = amount_rules
+        self._count_items = tuple(count_rules.items())
+        self._amount_items = tuple(amount_rules.items())
         self._filtered_keys = tuple(filtered)
         self._empty = Facts(
             stats=FrozenDict(dict.fromkeys(filtered, NO_STATS)),
@@ -200,7 +225,7 @@ class FactsSpec:
         body = "; ".join(parts)
         return (
             f"FactsSpec({body}{', ' if body else ''}id_window={self.id_window}, "
-            f"max_ahead={self.max_ahead})"
+            f"dedupe_horizon={self.dedupe_horizon}, max_ahead={self.max_ahead})"
         )
 
     def empty(self, customer_id: str | None = None) -> Facts:
@@ -222,13 +247,48 @@ class FactsSpec:
 
     def covers(self, facts: Facts) -> bool:
         """Whether ``facts`` keep everything this spec needs (False after a definition change
-        added a window or filter: such facts start counting from now on)."""
+        added a window or filter: :meth:`upgrade` adds them, counting from now on)."""
         empty = self._empty
         return (
             all(k in facts.stats for k in self._filtered_keys)
             and all(k in facts.windows for k in empty.windows)
             and all(k in facts.sums for k in empty.sums)
             and all(k in facts.amount_windows for k in empty.amount_windows)
+        )
+
+    def upgrade(self, facts: Facts) -> Facts:
+        """``facts`` with everything this spec keeps that they lack, empty: after a
+        definition change added a window, a filter or a total, the new ones count from
+        now on (events folded before are not in them). Facts that :meth:`covers` already
+        are returned as they are; what they keep beyond this spec is kept.
+
+        >>> from datetime import datetime, timezone
+        >>> from journeykit.conditions import count, facts_spec
+        >>> from journeykit.models import Event
+        >>> now = datetime(2026, 5, 4, tzinfo=timezone.utc)
+        >>> old = FactsSpec().fold_all(
+        ...     [Event(id="o1", customer_id="c1", type="order_placed", at=now)], now=now)
+        >>> new = facts_spec([count("order_placed", within="30d") >= 2])
+        >>> new.covers(old), new.covers(new.upgrade(old))
+        (False, True)
+        >>> new.upgrade(old).count("order_placed"), new.upgrade(old).windows["order_placed"].times
+        (1, ())
+        """
+        facts = _facts(facts)
+        if self.covers(facts):
+            return facts
+        empty = self._empty
+        return make_facts(
+            {
+                "customer_id": facts.customer_id,
+                "clock": facts.clock,
+                "stats": FrozenDict({**empty.stats, **facts.stats}),
+                "money": facts.money,
+                "windows": FrozenDict({**empty.windows, **facts.windows}),
+                "sums": FrozenDict({**empty.sums, **facts.sums}),
+                "amount_windows": FrozenDict({**empty.amount_windows, **facts.amount_windows}),
+                "seen": facts.seen,
+            }
         )
 
     def fold(self, facts: Facts, event: Event, *, now: datetime) -> Facts:
@@ -250,8 +310,10 @@ class FactsSpec:
         self, events: Iterable[Event], facts: Facts | None = None, *, now: datetime
     ) -> Facts:
         """Fold many events of one customer at once (faster than one :meth:`fold` each);
-        the same refusals, and a mix of customers is refused too."""
+        the same refusals, and a mix of customers is refused too. Within one call every
+        repeated id is recognised, however old (a backfill with duplicate rows)."""
         builder = Builder(self, self._empty if facts is None else _facts(facts), now)
+        builder.batch = set()
         for event in events:
             builder.add(event)
         return builder.freeze(compact=True)

@@ -21,6 +21,7 @@ __all__ = ["crossing", "to_datetime", "to_micros"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICRO = timedelta(microseconds=1)
 _LIMIT = (datetime(9999, 1, 1, tzinfo=timezone.utc) - _EPOCH) // _MICRO
+_EARLIEST = (datetime(1, 1, 3, tzinfo=timezone.utc) - _EPOCH) // _MICRO
 
 
 def to_micros(instant: datetime) -> int:
@@ -46,12 +47,34 @@ def _first_crossing(x: float, d: Duration, zone: tzinfo, strict: bool) -> int | 
     """The first microsecond ``t`` at which the look-back passes ``x``.
 
     A pure function of its arguments, cached: successive calls for one customer ask the
-    same question. Found by bracketing around the forward shift of ``x`` and bisecting.
+    same question. Without a change of offset in between, the crossing is ``x`` plus the
+    duration's elapsed time, or a microsecond after: that guess is tried first (the
+    answer is the first microsecond that crosses, so a guess is checked on both sides);
+    otherwise :func:`_search_crossing` finds it.
     """
+    if not d.months and d.days >= 0 and d.seconds >= 0:
+        guess = int(x * 1_000_000) + (d.days * 86_400 + d.seconds) * 1_000_000
+        if _EARLIEST < guess < _LIMIT:
+            if _crossed(guess, x, d, zone, strict):
+                if not _crossed(guess - 1, x, d, zone, strict):
+                    return guess
+            elif _crossed(guess + 1, x, d, zone, strict):
+                return guess + 1
+    return _search_crossing(x, d, zone, strict)
+
+
+def _crossed(t: int, x: float, d: Duration, zone: tzinfo, strict: bool) -> bool:
+    """Whether the look-back from the microsecond ``t`` is past ``x``."""
+    cutoff = look_back(to_datetime(t), t / 1_000_000, zone, d)
+    return cutoff > x if strict else cutoff >= x
+
+
+def _search_crossing(x: float, d: Duration, zone: tzinfo, strict: bool) -> int | None:
+    """:func:`_first_crossing` for any duration and zone: bracketing around the forward
+    shift of ``x``, then bisecting."""
 
     def crossed(t: int) -> bool:
-        cutoff = look_back(to_datetime(t), t / 1_000_000, zone, d)
-        return cutoff > x if strict else cutoff >= x
+        return _crossed(t, x, d, zone, strict)
 
     try:
         guess = to_micros(shift(datetime.fromtimestamp(x, timezone.utc), d, zone))

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, cast
 from journeykit.conditions._compile import PropertyFilter, where_matcher
 from journeykit.conditions._keys import filter_form
 from journeykit.conditions._problems import walk
-from journeykit.facts import DEFAULT_ID_WINDOW, DEFAULT_MAX_AHEAD, FactNeed, FactsSpec
+from journeykit.facts import (
+    DEFAULT_DEDUPE_HORIZON,
+    DEFAULT_ID_WINDOW,
+    DEFAULT_MAX_AHEAD,
+    FactNeed,
+    FactsSpec,
+)
 
 if TYPE_CHECKING:
     from journeykit.conditions._models import Condition, ConditionBase
@@ -77,12 +83,18 @@ def facts_spec(
     *,
     id_window: int = DEFAULT_ID_WINDOW,
     max_ahead: timedelta = DEFAULT_MAX_AHEAD,
+    dedupe_horizon: timedelta = DEFAULT_DEDUPE_HORIZON,
 ) -> FactsSpec:
     """The :class:`~journeykit.facts.FactsSpec` that keeps exactly what ``conditions`` read
     (and the always-kept stats). Build it from every condition that will be evaluated.
 
     >>> from journeykit.conditions import count, total
     >>> facts_spec([count("order_placed", within="30d") >= 2, total("order_placed", currency="EUR") >= 100])
-    FactsSpec(order_placed: count window 30 days, 3:00:00 keeping 3; order_placed/EUR/value: lifetime sum, id_window=128, max_ahead=1:00:00)
+    FactsSpec(order_placed: count window 30 days, 3:00:00 keeping 3; order_placed/EUR/value: lifetime sum, id_window=128, dedupe_horizon=7 days, 0:00:00, max_ahead=1:00:00)
     """
-    return FactsSpec(fact_needs(conditions), id_window=id_window, max_ahead=max_ahead)
+    return FactsSpec(
+        fact_needs(conditions),
+        id_window=id_window,
+        max_ahead=max_ahead,
+        dedupe_horizon=dedupe_horizon,
+    )

@@ -6,13 +6,14 @@ crosses a boundary:
 
 - ``since(x) op d`` when ``now - d`` (a calendar look-back in the customer's zone)
   passes the last ``x``;
-- ``count(x, within=d)`` and ``total(..., within=d)`` when ``now - d`` passes the oldest
-  event still counted (or, beyond a window's exact tail, the end of its oldest counted
-  day bucket), which then drops out;
+- ``count(x, within=d) op n`` and ``total(..., within=d) op x`` when ``now - d`` passes
+  the event (or, beyond a window's exact tail, the end of the day bucket) whose dropping
+  out first makes the comparison read differently: ``count(...) >= 4`` over 52 orders
+  changes when the 4th newest drops out, not at each of the 48 before it;
 - ``stage_for() op d`` when ``now - d`` passes the moment the stage was entered.
 
 :func:`compile_boundary` turns a condition into a function giving the first such instant
-after ``now`` (to the microsecond, found with :func:`journeykit._time.crossing.crossing`,
+after ``now`` (to the microsecond, never later than the first change; found with :func:`journeykit._time.crossing.crossing`,
 which evaluates the look-back exactly as the conditions do). The engine takes the
 earliest over every condition it watches, and wakes the host there.
 """
@@ -20,20 +21,26 @@ earliest over every condition it watches, and wakes the host there.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Iterator
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any
+from decimal import Context, Decimal
+from typing import TYPE_CHECKING, Any, Final
 
-from journeykit._time.crossing import crossing, to_micros
+from journeykit._time.crossing import crossing
 from journeykit.conditions._compile import FLIP
 from journeykit.conditions._context import EvalContext
 from journeykit.conditions._keys import history_key
+from journeykit.conditions._values import COMPARE
 from journeykit.facts import amount_key
 
 if TYPE_CHECKING:
     from journeykit.conditions._models import Condition
 
 __all__ = ["Boundary", "compile_boundary"]
+
+_ZERO: Final = Decimal(0)
+_SUMS: Final = Context(prec=60)  # as the windows sum: exact for any amounts they hold
 
 Boundary = Callable[[EvalContext, tzinfo], "int | None"]
 """A compiled boundary finder: (context, zone) -> the next instant, in microseconds."""
@@ -92,7 +99,7 @@ def _atom(atom: Any) -> Boundary:
                 entered = ctx.stage_entered_at
                 if entered is None:
                     return None
-                return crossing(entered.timestamp(), d, zone, strict, to_micros(ctx.now))
+                return crossing(entered.timestamp(), d, zone, strict, ctx.micros())
 
             return stage_for
         key = history_key(atom.event, atom.where)
@@ -101,10 +108,12 @@ def _atom(atom: Any) -> Boundary:
             stats = ctx.facts.stats.get(key)
             if stats is None or stats.last_at is None:
                 return None
-            return crossing(stats.last_at, d, zone, strict, to_micros(ctx.now))
+            return crossing(stats.last_at, d, zone, strict, ctx.micros())
 
         return since
     within = atom.within
+    compare = COMPARE[atom.op]
+    target = atom.value
     if tag == "count":
         window_key = history_key(atom.event, atom.where)
 
@@ -112,7 +121,9 @@ def _atom(atom: Any) -> Boundary:
             window = ctx.facts.windows.get(window_key)
             if window is None:
                 return None
-            return _next_drop(window.times, window.buckets, window.width, ctx, zone, within)
+            return _next_flip(
+                window.times, window.buckets, window.width, 1, ctx, zone, within, compare, target
+            )
 
         return count
     total_key = amount_key(history_key(atom.event, atom.where), atom.prop, atom.currency)
@@ -121,31 +132,70 @@ def _atom(atom: Any) -> Boundary:
         window = ctx.facts.amount_windows.get(total_key)
         if window is None:
             return None
-        times = tuple(t for t, _ in window.entries)
-        return _next_drop(times, window.buckets, window.width, ctx, zone, within)
+        entries = window.entries
+        times = tuple(t for t, _ in entries)
+        amounts = tuple(a for _, a in entries)
+        return _next_flip(
+            times, window.buckets, window.width, amounts, ctx, zone, within, compare, target
+        )
 
     return total
 
 
-def _next_drop(
+def _next_flip(
     times: tuple[float, ...],
     buckets: tuple[tuple[int, Any], ...],
     width: float,
+    weights: Any,
     ctx: EvalContext,
     zone: tzinfo,
     within: Any,
+    compare: Callable[[Any, Any], bool],
+    target: Any,
 ) -> int | None:
-    """When the oldest thing a window counts at ``ctx.now`` drops out of it."""
+    """When ``window <op> target`` first reads differently as the window's cut-off moves on.
+
+    The window reads (:func:`journeykit._facts._windows.count_since`, ``total_since``):
+    the exact entries at or after the cut-off, and while none has dropped out, the
+    buckets whose span reaches it. As time passes entries drop out one by one (an entry
+    at ``x`` when the cut-off passes ``x``; a bucket when the cut-off reaches its end;
+    every bucket once an exact entry dropped), each changing the value. Walking the
+    drops in order gives the first whose value compares differently: no drop before it
+    changes the answer, so no instant before its crossing can (several drops crossing
+    at one instant are walked together up to the first that changes the answer, so the
+    instant is never late; it may be early for ``==`` or ``!=``, where the probe that
+    follows finds nothing has changed). ``weights`` is 1 for a count, else the amounts.
+    """
     cut = ctx.cutoff(within)
-    now = to_micros(ctx.now)
+    now = ctx.micros()
+    counting = weights == 1
     at = bisect.bisect_left(times, cut)
-    if at == 0 and buckets:
-        first = bisect.bisect_left(buckets, (int(cut // width),))
-        if first < len(buckets):
-            # bucket i counts while cut // width <= i: it drops when cut reaches its end
-            end = (buckets[first][0] + 1) * width
+    first = bisect.bisect_left(buckets, (int(cut // width),)) if at == 0 and buckets else None
+    # the value now, as the condition reads it
+    if counting:
+        value: Any = len(times) - at
+    else:
+        value = _ZERO
+        for amount in weights[at:]:
+            value = _SUMS.add(value, amount)
+    kept_buckets = buckets[first:] if first is not None else ()
+    for _, tally in kept_buckets:
+        value = value + tally if counting else _SUMS.add(value, tally)
+    holds = compare(value, target)
+    # a bucket drops when the cut-off reaches its end, or with the first exact entry if
+    # that drops first (the window then reads its exact entries only)
+    first_time = times[0] if times else math.inf
+    for n, (index, tally) in enumerate(kept_buckets):
+        end = (index + 1) * width
+        if end > first_time:
+            for _, rest in kept_buckets[n:]:
+                value = value - rest if counting else _SUMS.subtract(value, rest)
+            break  # compared below, once the first exact entry is off too
+        value = value - tally if counting else _SUMS.subtract(value, tally)
+        if compare(value, target) != holds:
             return crossing(end, within, zone, False, now)
-    if at < len(times):
-        # an event drops out when the cut-off passes it
-        return crossing(times[at], within, zone, True, now)
+    for i in range(at, len(times)):
+        value = value - 1 if counting else _SUMS.subtract(value, weights[i])
+        if compare(value, target) != holds:
+            return crossing(times[i], within, zone, True, now)
     return None

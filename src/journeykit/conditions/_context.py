@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Final
 
 from journeykit._errors import InvalidInputError, Problem, quote
@@ -13,6 +13,10 @@ from journeykit.models import Customer
 from journeykit.time import Duration, zone
 
 __all__ = ["EvalContext", "duration_key"]
+
+_new = object.__new__
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 # Duration parts are bounded (journeykit.time), so this packing is one-to-one.
 _MONTHS: Final = 1 << 20
@@ -53,6 +57,7 @@ class EvalContext:
 
     __slots__ = (
         "_cutoffs",
+        "_micros",
         "_zone",
         "customer",
         "facts",
@@ -128,6 +133,35 @@ class EvalContext:
         self.tz = tz or customer.timezone or "UTC"
         self._zone: tzinfo | None = None  # resolved on the first calendar window
         self._cutoffs: dict[int, float] = {}
+        self._micros: int | None = None
+
+    @classmethod
+    def _checked(
+        cls,
+        customer: Customer,
+        facts: Facts,
+        now: datetime,
+        now_ts: float,
+        stage: str | None,
+        stage_entered_at: datetime | None,
+        tz: str,
+        zone: tzinfo | None = None,
+    ) -> EvalContext:
+        """A context from values the caller has already checked as ``__init__`` would
+        (the engine checks a state once per call, then evaluates at many instants):
+        ``now_ts`` is ``now.timestamp()``, ``zone`` the zone named ``tz`` if known."""
+        made = _new(cls)
+        made.customer = customer
+        made.facts = facts
+        made.now = now
+        made.now_ts = now_ts
+        made.stage = stage
+        made.stage_entered_at = stage_entered_at
+        made.tz = tz
+        made._zone = zone
+        made._cutoffs = {}
+        made._micros = None
+        return made
 
     def at_stage(self, stage: str | None, entered_at: datetime | None = None) -> EvalContext:
         """This context for a customer in ``stage`` since ``entered_at``, sharing the
@@ -144,7 +178,15 @@ class EvalContext:
         other.tz = self.tz
         other._zone = self._zone
         other._cutoffs = self._cutoffs
+        other._micros = self._micros
         return other
+
+    def micros(self) -> int:
+        """``now`` as whole microseconds since the epoch (exact; computed once)."""
+        found = self._micros
+        if found is None:
+            found = self._micros = (self.now - _EPOCH) // _MICROSECOND
+        return found
 
     def cutoff(self, duration: Duration) -> float:
         """POSIX time of ``now`` minus ``duration`` in the customer's zone (cached)."""

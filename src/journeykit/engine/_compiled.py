@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
+from journeykit._stages.compiled import covers_test
 from journeykit.conditions import (
     Boundary,
     Condition,
     EvalContext,
+    Evaluator,
     compile_boundary,
     facts_spec,
     where_matcher,
@@ -31,15 +33,15 @@ __all__ = ["Compiled"]
 PropertyFilter = Callable[[Mapping[str, Any]], bool]
 
 
-Watch = tuple[Condition, Boundary]
-"""A condition whose holding gives the engine work, and its compiled boundary finder."""
+Watch = tuple[Evaluator, Boundary]
+"""A condition whose holding gives the engine work (compiled), and its boundary finder."""
 
 
 def _watches(conditions: Iterable[Condition]) -> tuple[Watch, ...]:
     found: list[Watch] = []
     for cond in conditions:
         boundary = compile_boundary(cond)
-        found.append((cond, boundary if boundary is not None else _never))
+        found.append((cond.compile(), boundary if boundary is not None else _never))
     return tuple(found)
 
 
@@ -93,6 +95,7 @@ class Compiled:
             conditions.extend(journey_conditions(journey))
         conditions.extend(definitions.segments.values())
         self.spec = facts_spec(conditions)
+        self.covers = covers_test(self.spec)
         # what each stage and each journey version watches for wake-ups
         self.stage_watch: dict[str, tuple[Watch, ...]] = {}
         if self.lifecycle is not None:
@@ -111,17 +114,23 @@ class Compiled:
         return customer.timezone or self.policy.default_timezone
 
     def zone(self, customer: Customer) -> tzinfo:
-        return zone(self.zone_name(customer))
+        return zone(customer.timezone or self.policy.default_timezone)
 
     def context(self, work: Work, at: datetime) -> EvalContext:
-        """An evaluation context for the customer in ``work`` at ``at``."""
-        return EvalContext(
-            work.customer,
+        """An evaluation context for the customer in ``work`` at ``at`` (the engine checked
+        the state's customer, facts and clock when the call began; ``at`` is never before
+        the facts' clock)."""
+        customer = work.customer
+        name = customer.timezone or self.policy.default_timezone
+        return EvalContext._checked(
+            customer,
             work.facts,
             at,
-            stage=work.stage,
-            stage_entered_at=work.entered,
-            tz=self.zone_name(work.customer),
+            at.timestamp(),
+            work.stage,
+            work.entered,
+            name,
+            zone(name),
         )
 
     def matches(self, journey: Journey, which: str, trigger: EventTrigger, event: Event) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
+from journeykit._base import assemble
 from journeykit._errors import DefinitionError, InvalidInputError, Problem, UsageError
 from journeykit.conditions import Condition, EvalContext
 from journeykit.engine import _entry
@@ -132,6 +133,11 @@ class Engine:
         self.policy = compiled.policy
         self.spec = compiled.spec
         """The facts spec every state's facts follow: what every condition reads."""
+        # The state the last call returned and its wake-up: a host that handles a
+        # customer's calls in a row passes it straight back, and needs neither its checks
+        # nor its next due instant again. One tuple, replaced whole (threads sharing the
+        # engine never see half of one); a state is immutable, so identity is enough.
+        self._last: tuple[CustomerState | None, datetime | None] = (None, None)
 
     # --- the host's calls -------------------------------------------------------------
 
@@ -149,7 +155,9 @@ class Engine:
         """What ``event`` changes for the customer: a new state, actions and ``wake_at``.
 
         Everything that fell due before the event is processed first, at its own time. A
-        repeated event id changes nothing. An event older than the policy's
+        repeated event id changes nothing while the facts remember it: an event dated
+        within 7 days of the state's clock always is (the facts' ``dedupe_horizon``, see
+        :class:`~journeykit.facts.FactsSpec`). An event older than the policy's
         ``late_event_tolerance`` (relative to the state's clock) updates facts and stages
         but starts no journey and ends no wait.
         """
@@ -165,12 +173,12 @@ class Engine:
                 f"is customer {state.customer.id!r}'s: load that customer's state"
             )
         if event.id in state.facts.seen:
-            return Decision(state=state, actions=(), wake_at=self.wake_at(state))
+            return self._idle(state, state.clock)
         work = self._work(state)
-        tolerance = self.policy.late_event_tolerance
-        late = event.at < shift(state.clock, -tolerance, self._c.zone(work.customer))
-        if event.at > work.clock:
-            self._advance(work, event.at)
+        at = event.at
+        late = at < state.clock and self._late(state, work, event)
+        if at > work.clock:
+            self._advance(work, at)
         work.facts = self.spec.fold(work.facts, event, now=work.clock)
         self._instant(work, work.clock, event=event, late=late)
         return self._decide(work)
@@ -184,6 +192,11 @@ class Engine:
                 f"now ({now.isoformat()}) is before the state's clock "
                 f"({state.clock.isoformat()}): time only moves forward; pass the current time"
             )
+        last = self._last
+        if last[0] is state:
+            due = last[1]
+            if due is None or due > now:
+                return self._idle(state, now)  # nothing falls due: the clock moves on
         work = self._work(state)
         self._advance(work, now)
         return self._decide(work)
@@ -287,7 +300,11 @@ class Engine:
     def wake_at(self, state: CustomerState) -> datetime | None:
         """When :meth:`tick` next has something to do for ``state`` (``None``: never
         without an event). Every :class:`Decision` carries it too."""
-        return next_due(self._c, Work.of(state))
+        last = self._last
+        if last[0] is state:
+            return last[1]
+        self._check_state(state)
+        return next_due(self._c, self._loaded(state))
 
     def explain(self, state: CustomerState, journey: str, now: datetime) -> JourneyExplanation:
         """Why would (or wouldn't) this customer enter ``journey`` at ``now``?
@@ -304,13 +321,15 @@ class Engine:
         if journey not in self._c.latest:
             known = ", ".join(sorted(self._c.latest)) or "none"
             raise InvalidInputError(f"no journey {journey!r} in this engine (journeys: {known})")
-        return explain(self._c, Work.of(state), self._c.latest[journey], now)
+        return explain(self._c, self._loaded(state), self._c.latest[journey], now)
 
     # --- processing -------------------------------------------------------------------
 
     def _advance(self, work: Work, until: datetime) -> None:
         for _ in range(MAX_INSTANTS):
-            due = next_due(self._c, work)
+            known = work.due
+            due = next_due(self._c, work) if known is _UNKNOWN else known
+            assert due is None or isinstance(due, datetime)  # Work.due holds one when known
             if due is None or due > until:
                 work.due = due  # nothing changes before the next call: reuse it
                 break
@@ -340,22 +359,27 @@ class Engine:
         zone = compiled.zone(work.customer)
         for round_ in range(MAX_ROUNDS):
             work.customer_changed = False
-            stage_moved = self._stages(work, at) or moved
-            moved = None
             ctx = compiled.context(work, at)
-            self._exits(work, ctx, at, event)
+            stage_moved = self._stages(work, ctx, at) or moved
+            if stage_moved is not None and ctx.stage != work.stage:
+                ctx = ctx.at_stage(work.stage, work.entered)
+            moved = None
+            if work.runs:
+                self._exits(work, ctx, at, event)
             candidates: list[_entry.Candidate] = []
             if event is not None and not late:
                 candidates.extend(_entry.event_candidates(compiled, event))
             if stage_moved is not None:
                 candidates.extend(_entry.stage_candidates(compiled, *stage_moved))
-            if round_ == 0:
+            if round_ == 0 and compiled.dated:
                 candidates.extend(_entry.date_candidates(compiled, work, at, zone))
-            _entry.enter(compiled, work, ctx, at, candidates, zone)
-            if event is not None and not late:
-                self._wake_waiters(work, at, event)
+            if candidates:
+                _entry.enter(compiled, work, ctx, at, candidates, zone)
+            if work.runs:
+                if event is not None and not late:
+                    self._wake_waiters(work, at, event)
+                self._run_due(work, at)
             event = None
-            self._run_due(work, at)
             if not work.customer_changed:
                 return
         raise DefinitionError(
@@ -368,28 +392,27 @@ class Engine:
             ]
         )
 
-    def _stages(self, work: Work, at: datetime) -> tuple[str | None, str | None] | None:
-        """Stage changes due at ``at``: (stage reached last, stage left first), or None."""
+    def _stages(
+        self, work: Work, ctx: EvalContext, at: datetime
+    ) -> tuple[str | None, str | None] | None:
+        """Stage changes due at ``at``: (stage reached last, stage left first), or None.
+        ``ctx`` is the customer at ``at`` in their stage before any change."""
         if self.lifecycle is None:
             return None
         if work.pin is not None:
             if work.pin.until is None or at < work.pin.until:
                 return None
             work.pin = None
-        changes = self.lifecycle.evaluate(
-            work.customer,
-            work.facts,
-            at,
-            stage=work.stage,
-            entered_at=work.entered,
-            tz=self._c.zone_name(work.customer),
-        )
+        changes = self.lifecycle._changes(ctx)
         if not changes:
             return None
         for change in changes:
             work.actions.append(change)
             work.history.append(
-                StageRecord(stage=change.to_stage, at=at, transition=change.transition)
+                assemble(
+                    StageRecord,
+                    {"stage": change.to_stage, "at": at, "transition": change.transition},
+                )
             )
         work.stage, work.entered = changes[-1].to_stage, at
         return changes[-1].to_stage, changes[0].from_stage
@@ -495,14 +518,34 @@ class Engine:
 
     # --- helpers ----------------------------------------------------------------------
 
-    def _work(self, state: CustomerState) -> Work:
-        """A working copy of ``state``; runs of journeys no longer defined are settled
-        first, at the state's clock."""
+    def _loaded(self, state: CustomerState) -> Work:
+        """A working copy of ``state``, its facts upgraded to this engine's spec if the
+        definitions read more than they kept (new windows and filters start empty)."""
         work = Work.of(state)
-        self._resolve_runs(work, work.clock)
+        if state is not self._last[0] and not self._c.covers(work.facts):
+            work.facts = self.spec.upgrade(work.facts)
         return work
 
+    def _work(self, state: CustomerState) -> Work:
+        """A working copy of ``state`` for a call that changes it; runs of journeys no
+        longer defined are settled first, at the state's clock."""
+        work = self._loaded(state)
+        last = self._last
+        if last[0] is state:
+            work.due = last[1]  # this engine's own last state: its runs are all defined
+        else:
+            self._resolve_runs(work, work.clock)
+        return work
+
+    def _late(self, state: CustomerState, work: Work, event: Event) -> bool:
+        """Whether ``event`` is older than the late-event tolerance allows (asked only of
+        an event older than the clock)."""
+        tolerance = self.policy.late_event_tolerance
+        return event.at < shift(state.clock, -tolerance, self._c.zone(work.customer))
+
     def _check_state(self, state: CustomerState) -> None:
+        if state is self._last[0]:
+            return  # this engine's own, checked when it was made
         if not isinstance(state, CustomerState):
             raise InvalidInputError(
                 f"state must be a CustomerState from Engine.start or a Decision (got "
@@ -513,22 +556,46 @@ class Engine:
                 f"this state was written by a newer journeykit (schema_version "
                 f"{state.schema_version}; this release reads up to {SCHEMA_VERSION}); upgrade"
             )
+        # the facts must be this customer's, folded no later than the state's clock: every
+        # evaluation in the call reads them at the clock or later (refused as it would be)
+        EvalContext(state.customer, state.facts, state.clock)
+
+    def _trim_sent(self, sent: list[SentRecord], clock: datetime) -> list[SentRecord]:
+        """The send log as the caps need it at ``clock``: per channel, the newest sends
+        within the longest cap window, at most the largest cap's limit."""
+        compiled = self._c
+        if not compiled.sent_keep:
+            return []
+        horizon = clock - timedelta(seconds=compiled.sent_horizon)
+        recent = [s for s in sent if s.at >= horizon]
+        keep: list[SentRecord] = []
+        for channel in {s.channel for s in recent}:
+            keep.extend([s for s in recent if s.channel is channel][-compiled.sent_keep :])
+        return sorted(keep, key=lambda s: (s.at, s.channel.value))
 
     def _decide(self, work: Work) -> Decision:
-        compiled = self._c
-        if compiled.sent_keep:
-            horizon = work.clock - timedelta(seconds=compiled.sent_horizon)
-            recent = [s for s in work.sent if s.at >= horizon]
-            keep: list[SentRecord] = []
-            for channel in {s.channel for s in recent}:
-                keep.extend([s for s in recent if s.channel is channel][-compiled.sent_keep :])
-            work.sent = sorted(keep, key=lambda s: (s.at, s.channel.value))
-        else:
-            work.sent = []
+        if work.sent:
+            work.sent = self._trim_sent(work.sent, work.clock)
         state = work.state(self.policy.stage_history)
-        due = next_due(compiled, work) if work.due is _UNKNOWN else work.due
+        due = next_due(self._c, work) if work.due is _UNKNOWN else work.due
         assert due is None or isinstance(due, datetime)  # Work.due holds one when known
-        return Decision(state=state, actions=tuple(work.actions), wake_at=due)
+        self._last = (state, due)
+        return assemble(Decision, {"state": state, "actions": tuple(work.actions), "wake_at": due})
+
+    def _idle(self, state: CustomerState, now: datetime) -> Decision:
+        """The decision of a call that changes nothing but the clock (nothing is due
+        before ``now``): exactly what processing would give, without the processing."""
+        last = self._last
+        own = last[0] is state  # else a stored state: it is returned as it came
+        due = last[1] if own else next_due(self._c, self._loaded(state))
+        if own and now > state.clock:
+            fields = dict(state.__dict__)
+            clock = fields["clock"] = now.astimezone(_UTC)
+            if state.sent:
+                fields["sent"] = tuple(self._trim_sent(list(state.sent), clock))
+            state = assemble(CustomerState, fields, state.__pydantic_fields_set__)
+            self._last = (state, due)
+        return assemble(Decision, {"state": state, "actions": (), "wake_at": due})
 
 
 def _describe(goal: object) -> str:

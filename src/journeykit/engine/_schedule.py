@@ -15,9 +15,10 @@ The earliest of:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone
 
 from journeykit._time.crossing import to_datetime
+from journeykit.conditions import Evaluator
 from journeykit.engine._compiled import Compiled, Watch
 from journeykit.engine._entry import next_occurrence
 from journeykit.engine._work import Work
@@ -28,6 +29,7 @@ __all__ = ["next_due"]
 #: then that has nothing to do simply returns the next one).
 MAX_PROBES = 16
 _UTC = timezone.utc
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def next_due(compiled: Compiled, work: Work) -> datetime | None:
@@ -35,57 +37,67 @@ def next_due(compiled: Compiled, work: Work) -> datetime | None:
     if compiled.lifecycle is not None and work.stage is None:
         return work.clock  # not placed yet: the first call places the customer
     best: datetime | None = None
+    if work.runs:
+        journeys = compiled.journeys
+        for run in work.runs:
+            # a run of a version no longer defined is settled by the next call, at once
+            due = run.due if (run.journey, run.version) in journeys else work.clock
+            if due is not None and (best is None or due < best):
+                best = due
+    pin = work.pin
+    if pin is not None and pin.until is not None and (best is None or pin.until < best):
+        best = pin.until
+    if compiled.dated:
+        zone = compiled.zone(work.customer)
+        after = work.clock + _MICROSECOND
+        for journey in compiled.dated:
+            found = next_occurrence(work, journey, after, zone)
+            if found is not None and (best is None or found < best):
+                best = found
+    change = _condition_change(compiled, work, best)
+    if change is not None and (best is None or change < best):
+        best = change
+    return None if best is None else best.astimezone(_UTC)
 
-    def consider(candidate: datetime | None) -> None:
-        nonlocal best
-        if candidate is not None:
-            candidate = candidate.astimezone(_UTC)
-            if best is None or candidate < best:
-                best = candidate
 
-    for run in work.runs:
-        # a run of a version no longer defined is settled by the next call, at once
-        known = (run.journey, run.version) in compiled.journeys
-        consider(run.due if known else work.clock)
-    if work.pin is not None:
-        consider(work.pin.until)
-    zone = compiled.zone(work.customer)
-    after = work.clock + timedelta(microseconds=1)
-    for journey in compiled.dated:
-        consider(next_occurrence(work, journey, after, zone))
-    consider(_condition_change(compiled, work, zone, best))
-    return best
-
-
-def watched(compiled: Compiled, work: Work) -> list[Watch]:
+def watched(compiled: Compiled, work: Work) -> tuple[Watch, ...]:
     """The conditions whose holding would give ``tick`` something to do."""
-    found: list[Watch] = []
+    found: tuple[Watch, ...] = ()
     if compiled.lifecycle is not None and work.pin is None and work.stage is not None:
-        stage = compiled.lifecycle.resolve(work.stage)
-        found.extend(compiled.stage_watch[stage])
-    for run in work.runs:
-        found.extend(compiled.run_watch.get((run.journey, run.version), ()))
+        found = (
+            compiled.stage_watch.get(work.stage)
+            or compiled.stage_watch[compiled.lifecycle.resolve(work.stage)]
+        )
+    if work.runs:
+        run_watch = compiled.run_watch
+        for run in work.runs:
+            more = run_watch.get((run.journey, run.version))
+            if more:
+                found += more
     return found
 
 
-def _condition_change(
-    compiled: Compiled, work: Work, zone: tzinfo, before: datetime | None
-) -> datetime | None:
+def _condition_change(compiled: Compiled, work: Work, before: datetime | None) -> datetime | None:
     watches = watched(compiled, work)
     if not watches:
         return None
-    at = work.clock
+    zone = compiled.zone(work.customer)
+    ctx = compiled.context(work, work.clock)
     candidate: datetime | None = None
     for _ in range(MAX_PROBES):
-        ctx = compiled.context(work, at)
-        bounds = [b for b in (fn(ctx, zone) for _, fn in watches) if b is not None]
-        if not bounds:
+        first: int | None = None
+        likely: Evaluator | None = None  # the condition whose boundary came first
+        for holds, boundary in watches:
+            found = boundary(ctx, zone)
+            if found is not None and (first is None or found < first):
+                first, likely = found, holds
+        if first is None:
             return None
-        candidate = to_datetime(min(bounds))
+        candidate = to_datetime(first)
         if before is not None and candidate >= before:
             return None  # something else is due first; the search resumes after it
-        probe = compiled.context(work, candidate)
-        if any(cond.evaluate(probe) for cond, _ in watches):
+        ctx = compiled.context(work, candidate)  # the probe, then the next search's start
+        assert likely is not None
+        if likely(ctx) or any(holds(ctx) for holds, _ in watches if holds is not likely):
             return candidate
-        at = candidate
     return candidate

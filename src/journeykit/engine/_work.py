@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from journeykit._base import FrozenDict, assemble
 from journeykit.engine._actions import Action
 from journeykit.engine._state import (
+    SCHEMA_VERSION,
     CustomerState,
     JourneyRecord,
     Pin,
@@ -25,6 +27,8 @@ from journeykit.models import Customer
 __all__ = ["Work"]
 
 _UNKNOWN = object()  # Work.due: not computed since the last change
+# the fields a state built by the engine was given (schema_version takes its default)
+_GIVEN = frozenset(CustomerState.model_fields) - {"schema_version"}
 
 
 @dataclass
@@ -62,18 +66,26 @@ class Work:
         )
 
     def state(self, history_limit: int) -> CustomerState:
-        """The new state this work describes (built from the engine's own values)."""
-        return CustomerState(
-            customer=self.customer,
-            clock=self.clock,
-            facts=self.facts,
-            stage=self.stage,
-            stage_entered_at=self.entered,
-            pin=self.pin,
-            history=self.history[-history_limit:],
-            runs=self.runs,
-            sent=self.sent,
-            journeys=self.journeys,
+        """The new state this work describes. Built without validating again: every part
+        is a validated record or the engine's own value, in its stored form (tuples, a
+        read-only mapping, UTC instants); a test checks that a JSON round trip of any
+        state the engine returns gives an equal state."""
+        return assemble(
+            CustomerState,
+            {
+                "schema_version": SCHEMA_VERSION,
+                "customer": self.customer,
+                "clock": self.clock,
+                "facts": self.facts,
+                "stage": self.stage,
+                "stage_entered_at": self.entered,
+                "pin": self.pin,
+                "history": tuple(self.history[-history_limit:]),
+                "runs": tuple(self.runs),
+                "sent": tuple(self.sent),
+                "journeys": FrozenDict(self.journeys),
+            },
+            _GIVEN,
         )
 
     def record(self, journey: str) -> JourneyRecord:
