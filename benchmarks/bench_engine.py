@@ -228,7 +228,7 @@ def lifecycle_only() -> None:
 
 
 def main() -> None:
-    engine = Engine(lifecycle(), five_journeys(), TEMPLATES)
+    engine = Engine(lifecycle(), five_journeys(), TEMPLATES, events=["never_happens"])
     per_event(engine)
     storing(engine)
     sweep(engine)
