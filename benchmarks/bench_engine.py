@@ -227,8 +227,13 @@ def lifecycle_only() -> None:
     )
 
 
+def journeys_engine() -> Engine:
+    """The engine the per-event, storing and sweep benchmarks measure."""
+    return Engine(lifecycle(), five_journeys(), TEMPLATES, events=["never_happens"])
+
+
 def main() -> None:
-    engine = Engine(lifecycle(), five_journeys(), TEMPLATES, events=["never_happens"])
+    engine = journeys_engine()
     per_event(engine)
     storing(engine)
     sweep(engine)
