@@ -7,9 +7,26 @@ seconds apart on the same interpreter are not. Nothing here ever fails on speed.
 from __future__ import annotations
 
 import gc
+import importlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
+
+
+def peer(module: str) -> ModuleType:
+    """The peer library ``module`` a benchmark compares with, or a clear exit.
+
+    The peers are in the ``bench`` extra, not in ``dev``: the library and its tests never
+    need them, so the benchmarks import them only when they run.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise SystemExit(
+            f"this benchmark compares with {module!r}, which is not installed ({err}); "
+            "install the peers with: pip install -e '.[bench]'"
+        ) from None
 
 
 @dataclass(frozen=True)

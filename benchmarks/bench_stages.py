@@ -42,18 +42,19 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import partial
-from typing import Any
-
-import statemachine
-import transitions
+from typing import TYPE_CHECKING, Any
 
 from benchmarks._data import cdnow_events
-from benchmarks._harness import Timing, measure, measure_all, report
+from benchmarks._harness import Timing, measure, measure_all, peer, report
 from journeykit.conditions import facts_spec
 from journeykit.facts import Facts, FactsSpec
 from journeykit.models import Channel, ConsentStatus, Customer, Event
 from journeykit.presets import lifecycle
 from journeykit.stages import StageMachine
+
+if TYPE_CHECKING:  # the peers are imported when a benchmark runs (the bench extra)
+    import statemachine
+    import transitions
 
 UTC = timezone.utc
 DAY = 86400.0
@@ -402,7 +403,7 @@ def transitions_machine(model: LifecycleModel) -> transitions.Machine:
     transitions are added in journeykit's order, and a trigger tries them in the order
     added. ``auto_transitions=False`` leaves out the ``to_<state>`` triggers not used here.
     """
-    machine = transitions.Machine(
+    machine = peer("transitions").Machine(
         model=model, states=list(STAGES), initial="prospect", auto_transitions=False
     )
     for source, target, conds, unless in ordered_edges():
@@ -443,15 +444,14 @@ def statechart_class() -> type[statemachine.StateChart[Any]]:
     by itself after any event, give the same stages but ran about 1.8x slower here: each
     ``send`` then runs two macrosteps.)
     """
-    attrs: dict[str, Any] = {
-        name: statemachine.State(name, initial=name == "prospect") for name in STAGES
-    }
+    chart = peer("statemachine")
+    attrs: dict[str, Any] = {name: chart.State(name, initial=name == "prospect") for name in STAGES}
     evaluate = None
     for source, target, conds, unless in ordered_edges():
         edge = attrs[source].to(attrs[target], cond=list(conds), unless=list(unless))
         evaluate = edge if evaluate is None else evaluate | edge
     attrs["evaluate"] = evaluate
-    return type("LifecycleChart", (statemachine.StateChart,), attrs)
+    return type("LifecycleChart", (chart.StateChart,), attrs)
 
 
 def run_statemachine(
