@@ -1436,3 +1436,128 @@ def test_time_modules_import_only_those_listed_before_them() -> None:
             and not node.module.startswith("journeykit._time")
         }
         assert others <= {"journeykit._errors"}, (name, others)
+
+
+# --- edges a mutation run of journeykit._time found loose ------------------------------
+
+
+def test_durations_add_and_subtract_part_by_part() -> None:
+    a, b = Duration(1, 2, 3), Duration(10, 20, 30)
+    assert a + b == Duration(11, 22, 33)
+    assert b - a == Duration(9, 18, 27)
+    assert a - b == -(b - a)
+
+
+@given(
+    st.builds(Duration, st.integers(-99, 99), st.integers(-999, 999), st.integers(-9999, 9999)),
+    st.builds(Duration, st.integers(-99, 99), st.integers(-999, 999), st.integers(-9999, 9999)),
+)
+def test_property_subtraction_undoes_addition(a: Duration, b: Duration) -> None:
+    assert (a + b) - b == a
+    assert (a - b) + b == a
+    assert (a + -a).is_zero
+
+
+def test_a_duration_is_true_when_any_part_is_not_zero() -> None:
+    assert [bool(d) for d in (Duration(months=1), Duration(days=1), Duration(seconds=1))] == [
+        True,
+        True,
+        True,
+    ]
+    assert not Duration()
+    assert parse_duration("1d-24h")  # a calendar day minus 24 exact hours is not nothing
+
+
+def test_durations_order_with_greater_than_as_with_less_than() -> None:
+    one_day, two_days = parse_duration("1d"), parse_duration("2d")
+    assert two_days > one_day
+    assert not one_day > two_days
+    assert not one_day > one_day
+    assert one_day >= one_day
+    assert two_days >= one_day
+    assert not one_day >= two_days
+    assert parse_duration("36h") > one_day  # longer than any calendar day in any zone
+    assert parse_duration("1mo") > parse_duration("3w")
+    assert parse_duration("1d1s") > one_day  # one calendar step, then exact seconds
+    assert max(two_days, one_day) is two_days
+
+
+@pytest.mark.parametrize("op", [">", ">=", "<", "<="])
+def test_durations_compare_only_with_durations(op: str) -> None:
+    compare = {
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+    }[op]
+    with pytest.raises(TypeError, match=f"'{op}' not supported between instances of 'Duration'"):
+        compare(parse_duration("1d"), 86400)
+
+
+@pytest.mark.parametrize("op", [">", ">=", "<", "<="])
+def test_an_undecidable_comparison_says_both_spans(op: str) -> None:
+    compare = {
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+    }[op]
+    with pytest.raises(TypeError) as caught:
+        compare(parse_duration("1mo"), parse_duration("30d"))
+    assert str(caught.value) == (
+        f"cannot tell whether 1mo {op} 30d: 1mo lasts 669 to 747 hours and 30d lasts 717 to "
+        "723 hours of elapsed time, depending on the start instant and the zone, so the "
+        "answer differs between them; compare shift(t, a, tz) with shift(t, b, tz) for the "
+        "instant you mean, or compare min_seconds()/max_seconds()"
+    )
+
+
+def test_an_exact_duration_that_is_compared_says_it_lasts_exactly() -> None:
+    with pytest.raises(TypeError, match=r"24h lasts exactly 24 hours"):
+        _ = parse_duration("1d") < parse_duration("24h")
+
+
+def test_to_timedelta_says_why_a_calendar_duration_has_no_fixed_length() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        parse_duration("1d").to_timedelta()
+    assert str(caught.value) == (
+        "duration '1d' has no fixed length: days, weeks, months and years are calendar "
+        "steps whose length depends on the start instant and the zone (a day lasts 23 or "
+        "25 hours across a DST change); only hours, minutes and seconds convert to a "
+        "timedelta (write '24h' for exactly 24 hours, or step the calendar with shift())"
+    )
+
+
+def test_quiet_hours_within_one_day_include_their_start_and_not_their_end() -> None:
+    window = ("09:00", "17:00")
+    assert in_quiet_hours(datetime(2026, 5, 4, 9, 0, tzinfo=UTC), window, UTC)
+    assert not in_quiet_hours(datetime(2026, 5, 4, 8, 59, 59, tzinfo=UTC), window, UTC)
+    assert in_quiet_hours(datetime(2026, 5, 4, 16, 59, 59, tzinfo=UTC), window, UTC)
+    assert not in_quiet_hours(datetime(2026, 5, 4, 17, 0, tzinfo=UTC), window, UTC)
+    assert quiet_end(datetime(2026, 5, 4, 9, 0, tzinfo=UTC), window, UTC) == datetime(
+        2026, 5, 4, 17, 0, tzinfo=UTC
+    )
+
+
+def test_the_next_local_time_counts_from_the_local_date_not_the_utc_date() -> None:
+    # 02:00 UTC on 5 May is 22:00 on 4 May in New York: 23:00 that same local evening
+    after = datetime(2026, 5, 5, 2, 0, tzinfo=UTC)
+    assert next_local_time(after, "23:00", NEW_YORK) == datetime(2026, 5, 4, 23, 0, tzinfo=NEW_YORK)
+
+
+def test_the_next_anniversary_counts_from_the_local_year_not_the_utc_year() -> None:
+    # New Year in UTC is still New Year's Eve in New York
+    after = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
+    assert next_anniversary(after, "--12-31", "22:00", NEW_YORK) == datetime(
+        2026, 12, 31, 22, 0, tzinfo=NEW_YORK
+    )
+
+
+def test_a_year_less_february_29_is_a_birthday_kept_on_february_28() -> None:
+    after = datetime(2027, 1, 1, tzinfo=UTC)
+    assert next_anniversary(after, "--02-29", "09:00", STOCKHOLM) == datetime(
+        2027, 2, 28, 9, 0, tzinfo=STOCKHOLM
+    )
+    assert next_anniversary(after.replace(year=2028), "--02-29", "09:00", STOCKHOLM) == (
+        datetime(2028, 2, 29, 9, 0, tzinfo=STOCKHOLM)
+    )
