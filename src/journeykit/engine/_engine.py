@@ -356,25 +356,26 @@ class Engine:
         work.due = _UNKNOWN
         if at > work.clock:
             work.clock = at
-        zone = compiled.zone(work.customer)
         for round_ in range(MAX_ROUNDS):
             work.customer_changed = False
             ctx = compiled.context(work, at)
             stage_moved = self._stages(work, ctx, at) or moved
             if stage_moved is not None and ctx.stage != work.stage:
-                ctx = ctx.at_stage(work.stage, work.entered)
+                ctx = work.ctx = ctx.at_stage(work.stage, work.entered)
             moved = None
             if work.runs:
                 self._exits(work, ctx, at, event)
             candidates: list[_entry.Candidate] = []
-            if event is not None and not late:
+            # (each table is looked up only if some journey has such a trigger)
+            if event is not None and not late and compiled.by_event:
                 candidates.extend(_entry.event_candidates(compiled, event))
-            if stage_moved is not None:
+            if stage_moved is not None and (compiled.on_enter or compiled.on_leave):
                 candidates.extend(_entry.stage_candidates(compiled, *stage_moved))
             if round_ == 0 and compiled.dated:
+                zone = compiled.zone(work.customer)
                 candidates.extend(_entry.date_candidates(compiled, work, at, zone))
             if candidates:
-                _entry.enter(compiled, work, ctx, at, candidates, zone)
+                _entry.enter(compiled, work, ctx, at, candidates, compiled.zone(work.customer))
             if work.runs:
                 if event is not None and not late:
                     self._wake_waiters(work, at, event)

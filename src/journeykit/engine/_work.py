@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from journeykit._base import FrozenDict, assemble
+from journeykit.conditions import EvalContext
 from journeykit.engine._actions import Action
 from journeykit.engine._state import (
     SCHEMA_VERSION,
@@ -49,6 +50,10 @@ class Work:
     customer_changed: bool = False
     due: datetime | object | None = _UNKNOWN
     """The next wake-up, when known to be still valid (see ``Engine._advance``)."""
+    ctx: EvalContext | None = None
+    """The last evaluation context built for this work (see ``Compiled.context``): the
+    stage cascade's context serves the wake-up search that follows at the same instant,
+    window cut-offs included."""
 
     @classmethod
     def of(cls, state: CustomerState) -> Work:
