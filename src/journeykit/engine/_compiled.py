@@ -21,6 +21,7 @@ from journeykit.conditions import (
     facts_spec,
     where_matcher,
 )
+from journeykit.conditions._boundaries import holds_from_boundary
 from journeykit.engine._definitions import DefinitionSet, journey_conditions
 from journeykit.engine._work import Work
 from journeykit.journeys import EventTrigger, Journey, StageTrigger, StepPlace, WaitFor
@@ -33,15 +34,22 @@ __all__ = ["Compiled"]
 PropertyFilter = Callable[[Mapping[str, Any]], bool]
 
 
-Watch = tuple[Evaluator, Boundary]
-"""A condition whose holding gives the engine work (compiled), and its boundary finder."""
+Watch = tuple[Evaluator, Boundary, bool]
+"""A condition whose holding gives the engine work (compiled), its boundary finder, and
+whether it holds at every instant its finder gives (no probe needed there)."""
 
 
 def _watches(conditions: Iterable[Condition]) -> tuple[Watch, ...]:
     found: list[Watch] = []
     for cond in conditions:
         boundary = compile_boundary(cond)
-        found.append((cond.compile(), boundary if boundary is not None else _never))
+        found.append(
+            (
+                cond.compile(),
+                boundary if boundary is not None else _never,
+                holds_from_boundary(cond),
+            )
+        )
     return tuple(found)
 
 
