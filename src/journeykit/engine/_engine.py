@@ -196,7 +196,7 @@ class Engine:
         if last[0] is state:
             due = last[1]
             if due is None or due > now:
-                return self._idle(state, now)  # nothing falls due: the clock moves on
+                return self._moved_on(state, now, due)  # nothing falls due
         work = self._work(state)
         self._advance(work, now)
         return self._decide(work)
@@ -587,9 +587,16 @@ class Engine:
         """The decision of a call that changes nothing but the clock (nothing is due
         before ``now``): exactly what processing would give, without the processing."""
         last = self._last
-        own = last[0] is state  # else a stored state: it is returned as it came
-        due = last[1] if own else next_due(self._c, self._loaded(state))
-        if own and now > state.clock:
+        if last[0] is state:
+            return self._moved_on(state, now, last[1])
+        # a stored state: it is returned as it came
+        due = next_due(self._c, self._loaded(state))
+        return assemble(Decision, {"state": state, "actions": (), "wake_at": due})
+
+    def _moved_on(self, state: CustomerState, now: datetime, due: datetime | None) -> Decision:
+        """:meth:`_idle` for this engine's own last state, whose wake-up ``due`` is known:
+        the state with its clock moved on to ``now``."""
+        if now > state.clock:
             fields = dict(state.__dict__)
             clock = fields["clock"] = now.astimezone(_UTC)
             if state.sent:
