@@ -145,8 +145,8 @@ def _atom(atom: Any) -> Boundary:
 
         def count(ctx: EvalContext, zone: tzinfo) -> int | None:
             window = ctx.facts.windows.get(window_key)
-            if window is None:
-                return None
+            if window is None or not (window.times or window.buckets):
+                return None  # an empty window reads 0 for good
             return _next_flip(
                 window.times,
                 window.buckets,
@@ -164,8 +164,8 @@ def _atom(atom: Any) -> Boundary:
 
     def total(ctx: EvalContext, zone: tzinfo) -> int | None:
         window = ctx.facts.amount_windows.get(total_key)
-        if window is None:
-            return None
+        if window is None or not (window.entries or window.buckets):
+            return None  # an empty window sums to 0 for good
         entries = window.entries
         times = tuple(t for t, _ in entries)
         amounts = tuple(a for _, a in entries)

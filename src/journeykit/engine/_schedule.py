@@ -101,6 +101,9 @@ def _condition_change(compiled: Compiled, work: Work, before: datetime | None) -
             return candidate  # the probe would find `likely` holding
         ctx = compiled.context(work, candidate)  # the probe, then the next search's start
         assert likely is not None
-        if likely(ctx) or any(holds(ctx) for holds, _, _ in watches if holds is not likely):
+        if likely(ctx):
             return candidate
+        for holds, _, _ in watches:
+            if holds is not likely and holds(ctx):
+                return candidate
     return candidate
