@@ -6,11 +6,23 @@ just returned); each is checked here against the general rule it stands in for.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from journeykit._time.crossing import _crossed, _first_crossing, _search_crossing
+from journeykit._time.crossing import (
+    _crossed,
+    _first_crossing,
+    _search_crossing,
+    crossing,
+    crossing_for,
+    to_datetime,
+)
+from journeykit.conditions import EvalContext, compile_boundary, facts_spec, since, stage_for
+from journeykit.conditions._boundaries import holds_from_boundary
 from journeykit.events import _parse_any_money, parse_money
+from journeykit.models import Customer, Event
 from journeykit.time import Duration, zone
 
 # zones with DST of an hour, of half an hour, none, and a date-line jump
@@ -69,3 +81,67 @@ def test_the_guessed_crossing_is_the_searched_one(
     if guessed is not None:  # the first microsecond whose look-back is past x
         assert _crossed(guessed, x, d, zone(tz), strict)
         assert not _crossed(guessed - 1, x, d, zone(tz), strict)
+
+
+@given(
+    st.integers(0, 60 * 366 * 86_400 * 1_000_000),
+    st.integers(-400 * 86_400 * 1_000_000, 400 * 86_400 * 1_000_000),
+    st.integers(0, 3),
+    st.integers(0, 400),
+    st.integers(0, 3 * 86_400),
+    st.sampled_from(ZONES),
+    st.booleans(),
+)
+def test_a_remembered_crossing_is_the_crossing(
+    micros: int, ahead: int, months: int, days: int, seconds: int, tz: str, strict: bool
+) -> None:
+    d = Duration(months=months, days=days, seconds=seconds)
+    x = micros / 1_000_000
+    cross = crossing_for(d, strict)
+    for now in (micros + ahead, micros + ahead + 1):  # the second call is remembered
+        assert cross(x, zone(tz), now) == crossing(x, d, zone(tz), strict, now)
+
+
+@given(
+    st.integers(0, 60 * 366 * 86_400),  # the last event or the stage entry, 1970 to 2030
+    st.integers(0, 800 * 86_400),  # now, this long after it
+    st.integers(0, 3),
+    st.integers(0, 400),
+    st.integers(1, 3 * 86_400),  # durations are positive
+    st.sampled_from(ZONES),
+    st.sampled_from([">", ">="]),
+    st.booleans(),
+)
+def test_a_lone_rising_since_holds_where_its_boundary_says(
+    last: int,
+    later: int,
+    months: int,
+    days: int,
+    seconds: int,
+    tz: str,
+    op: str,
+    on_stage: bool,
+) -> None:
+    """The wake-up search returns such a condition's boundary without probing it there
+    (engine._schedule): the probe would find it holding."""
+    d = Duration(months=months, days=days, seconds=seconds)
+    part = stage_for() if on_stage else since("order_placed")
+    cond = part > d if op == ">" else part >= d
+    assert holds_from_boundary(cond)
+    boundary = compile_boundary(cond)
+    assert boundary is not None
+    then = datetime.fromtimestamp(last, timezone.utc)
+    now = then + timedelta(seconds=later)
+    customer = Customer(id="c1", created_at=then, timezone=tz)
+    order = Event(id="o1", customer_id="c1", type="order_placed", at=then)
+    facts = facts_spec([cond]).fold_all([order], now=now)
+
+    def context(at: datetime) -> EvalContext:
+        return EvalContext(customer, facts, at, stage="s", stage_entered_at=then, tz=tz)
+
+    found = boundary(context(now), zone(tz))
+    if found is None:  # it holds already, or never will before year 9999
+        return
+    assert not cond.evaluate(context(now))
+    assert cond.evaluate(context(to_datetime(found)))
+    assert not cond.evaluate(context(to_datetime(found - 1)))

@@ -9,6 +9,7 @@ the look-back exactly as conditions do, so a host woken at that instant sees the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
@@ -16,12 +17,14 @@ from journeykit._time.durations import Duration
 from journeykit._time.lookback import look_back
 from journeykit._time.wall import shift
 
-__all__ = ["crossing", "to_datetime", "to_micros"]
+__all__ = ["crossing", "crossing_for", "to_datetime", "to_micros"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICRO = timedelta(microseconds=1)
 _LIMIT = (datetime(9999, 1, 1, tzinfo=timezone.utc) - _EPOCH) // _MICRO
 _EARLIEST = (datetime(1, 1, 3, tzinfo=timezone.utc) - _EPOCH) // _MICRO
+#: Instants one :func:`crossing_for` remembers before it starts afresh.
+MEMO_SIZE = 2048
 
 
 def to_micros(instant: datetime) -> int:
@@ -40,6 +43,29 @@ def crossing(x: float, d: Duration, zone: tzinfo, strict: bool, now: int) -> int
     never will be before year 9999."""
     first = _first_crossing(x, d, zone, strict)
     return first if first is not None and first > now else None
+
+
+def crossing_for(d: Duration, strict: bool) -> Callable[[float, tzinfo, int], int | None]:
+    """:func:`crossing` for one duration and strictness, as ``(x, zone, now)``.
+
+    A condition's boundary asks it for every customer it wakes; the answer is a pure
+    function of ``x`` and ``zone`` once ``d`` and ``strict`` are fixed, so each finder keeps
+    its own memo keyed by those two (at most :data:`MEMO_SIZE` of them, then it starts
+    afresh), which skips hashing the duration on every call."""
+    memo: dict[tuple[float, tzinfo], int | None] = {}
+
+    def cross(x: float, zone: tzinfo, now: int) -> int | None:
+        key = (x, zone)
+        try:
+            first = memo[key]
+        except KeyError:
+            first = _first_crossing(x, d, zone, strict)
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[key] = first
+        return first if first is not None and first > now else None
+
+    return cross
 
 
 @lru_cache(maxsize=8192)

@@ -127,7 +127,10 @@ def require_aware(value: datetime, field: str) -> datetime:
             f"{field} must be a timezone-aware datetime (got {type(value).__name__} {value!r})"
         )
     tz = value.tzinfo
-    if tz is None or (type(tz) is not ZoneInfo and value.utcoffset() is None):
+    # zoneinfo zones and fixed offsets always give an offset: only other kinds are asked
+    if tz is None or (
+        type(tz) is not ZoneInfo and type(tz) is not timezone and value.utcoffset() is None
+    ):
         raise InvalidInputError(
             f"{field} must be timezone-aware (got naive {value.isoformat()}); attach a zone, "
             "e.g. datetime(..., tzinfo=ZoneInfo('Europe/Stockholm'))"

@@ -27,9 +27,9 @@ from datetime import tzinfo
 from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from journeykit._time.crossing import crossing
+from journeykit._time.crossing import crossing_for
 from journeykit.conditions._compile import FLIP
-from journeykit.conditions._context import EvalContext
+from journeykit.conditions._context import EvalContext, duration_key
 from journeykit.conditions._keys import history_key
 from journeykit.conditions._values import COMPARE
 from journeykit.facts import amount_key
@@ -37,13 +37,18 @@ from journeykit.facts import amount_key
 if TYPE_CHECKING:
     from journeykit.conditions._models import Condition
 
-__all__ = ["Boundary", "compile_boundary"]
+__all__ = ["Boundary", "compile_boundary", "holds_from_boundary"]
 
 _ZERO: Final = Decimal(0)
 _SUMS: Final = Context(prec=60)  # as the windows sum: exact for any amounts they hold
 
 Boundary = Callable[[EvalContext, tzinfo], "int | None"]
 """A compiled boundary finder: (context, zone) -> the next instant, in microseconds."""
+
+_Crossing = Callable[[float, tzinfo, int], "int | None"]
+# a window's duration, its duration_key, and when the cut-off reaches a bucket's end
+# (not strict) and passes an exact entry (strict): see _next_flip
+_Flips = tuple[Any, int, _Crossing, _Crossing]
 
 
 def _atoms(cond: Condition) -> Iterator[Any]:
@@ -87,19 +92,34 @@ def compile_boundary(cond: Condition) -> Boundary | None:
     return earliest
 
 
+def holds_from_boundary(cond: Condition) -> bool:
+    """Whether ``cond`` holds at every instant its boundary finder gives: true of a lone
+    ``since(...) > d`` or ``>= d`` and ``stage_for() > d`` or ``>= d``. Such a finder gives
+    the first instant the look-back passes the event (or the entry), exactly as the
+    condition reads it, and only while it has not passed yet; from then on the condition
+    holds. The wake-up search need not probe it there.
+
+    >>> from journeykit.conditions import since
+    >>> holds_from_boundary(since("order_placed") > "90d")
+    True
+    >>> holds_from_boundary(since("order_placed") <= "90d")
+    False
+    """
+    return cond.type in ("since", "stage_for") and cond.op in (">", ">=")
+
+
 def _atom(atom: Any) -> Boundary:
     tag = atom.type
     if tag in ("since", "stage_for"):
         # the condition compares the instant with the cut-off: since > d is last < cut
-        strict = FLIP[atom.op] in ("<", ">=")
-        d = atom.value
+        cross = crossing_for(atom.value, FLIP[atom.op] in ("<", ">="))
         if tag == "stage_for":
 
             def stage_for(ctx: EvalContext, zone: tzinfo) -> int | None:
                 entered = ctx.stage_entered_at
                 if entered is None:
                     return None
-                return crossing(entered.timestamp(), d, zone, strict, ctx.micros())
+                return cross(entered.timestamp(), zone, ctx.micros())
 
             return stage_for
         key = history_key(atom.event, atom.where)
@@ -108,10 +128,16 @@ def _atom(atom: Any) -> Boundary:
             stats = ctx.facts.stats.get(key)
             if stats is None or stats.last_at is None:
                 return None
-            return crossing(stats.last_at, d, zone, strict, ctx.micros())
+            return cross(stats.last_at, zone, ctx.micros())
 
         return since
     within = atom.within
+    flips: _Flips = (
+        within,
+        duration_key(within),
+        crossing_for(within, False),
+        crossing_for(within, True),
+    )
     compare = COMPARE[atom.op]
     target = atom.value
     if tag == "count":
@@ -119,10 +145,18 @@ def _atom(atom: Any) -> Boundary:
 
         def count(ctx: EvalContext, zone: tzinfo) -> int | None:
             window = ctx.facts.windows.get(window_key)
-            if window is None:
-                return None
+            if window is None or not (window.times or window.buckets):
+                return None  # an empty window reads 0 for good
             return _next_flip(
-                window.times, window.buckets, window.width, 1, ctx, zone, within, compare, target
+                window.times,
+                window.buckets,
+                window.width,
+                1,
+                ctx,
+                zone,
+                flips,
+                compare,
+                target,
             )
 
         return count
@@ -130,13 +164,13 @@ def _atom(atom: Any) -> Boundary:
 
     def total(ctx: EvalContext, zone: tzinfo) -> int | None:
         window = ctx.facts.amount_windows.get(total_key)
-        if window is None:
-            return None
+        if window is None or not (window.entries or window.buckets):
+            return None  # an empty window sums to 0 for good
         entries = window.entries
         times = tuple(t for t, _ in entries)
         amounts = tuple(a for _, a in entries)
         return _next_flip(
-            times, window.buckets, window.width, amounts, ctx, zone, within, compare, target
+            times, window.buckets, window.width, amounts, ctx, zone, flips, compare, target
         )
 
     return total
@@ -149,7 +183,7 @@ def _next_flip(
     weights: Any,
     ctx: EvalContext,
     zone: tzinfo,
-    within: Any,
+    flips: _Flips,
     compare: Callable[[Any, Any], bool],
     target: Any,
 ) -> int | None:
@@ -166,7 +200,8 @@ def _next_flip(
     instant is never late; it may be early for ``==`` or ``!=``, where the probe that
     follows finds nothing has changed). ``weights`` is 1 for a count, else the amounts.
     """
-    cut = ctx.cutoff(within)
+    within, dkey, cross_end, cross_entry = flips
+    cut = ctx.cutoff_at(dkey, within)
     now = ctx.micros()
     counting = weights == 1
     at = bisect.bisect_left(times, cut)
@@ -193,9 +228,9 @@ def _next_flip(
             break  # compared below, once the first exact entry is off too
         value = value - tally if counting else _SUMS.subtract(value, tally)
         if compare(value, target) != holds:
-            return crossing(end, within, zone, False, now)
+            return cross_end(end, zone, now)
     for i in range(at, len(times)):
         value = value - 1 if counting else _SUMS.subtract(value, weights[i])
         if compare(value, target) != holds:
-            return crossing(times[i], within, zone, True, now)
+            return cross_entry(times[i], zone, now)
     return None

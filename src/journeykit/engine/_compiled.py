@@ -21,6 +21,7 @@ from journeykit.conditions import (
     facts_spec,
     where_matcher,
 )
+from journeykit.conditions._boundaries import holds_from_boundary
 from journeykit.engine._definitions import DefinitionSet, journey_conditions
 from journeykit.engine._work import Work
 from journeykit.journeys import EventTrigger, Journey, StageTrigger, StepPlace, WaitFor
@@ -33,15 +34,22 @@ __all__ = ["Compiled"]
 PropertyFilter = Callable[[Mapping[str, Any]], bool]
 
 
-Watch = tuple[Evaluator, Boundary]
-"""A condition whose holding gives the engine work (compiled), and its boundary finder."""
+Watch = tuple[Evaluator, Boundary, bool]
+"""A condition whose holding gives the engine work (compiled), its boundary finder, and
+whether it holds at every instant its finder gives (no probe needed there)."""
 
 
 def _watches(conditions: Iterable[Condition]) -> tuple[Watch, ...]:
     found: list[Watch] = []
     for cond in conditions:
         boundary = compile_boundary(cond)
-        found.append((cond.compile(), boundary if boundary is not None else _never))
+        found.append(
+            (
+                cond.compile(),
+                boundary if boundary is not None else _never,
+                holds_from_boundary(cond),
+            )
+        )
     return tuple(found)
 
 
@@ -119,10 +127,24 @@ class Compiled:
     def context(self, work: Work, at: datetime) -> EvalContext:
         """An evaluation context for the customer in ``work`` at ``at`` (the engine checked
         the state's customer, facts and clock when the call began; ``at`` is never before
-        the facts' clock)."""
+        the facts' clock).
+
+        The work's last context is returned again while it reads the very same customer,
+        facts, stage, entry time and ``at`` (the same objects: a context is a pure function
+        of them, so its cached cut-offs stay right)."""
+        last = work.ctx
+        if (
+            last is not None
+            and last.now is at
+            and last.facts is work.facts
+            and last.customer is work.customer
+            and last.stage_entered_at is work.entered
+            and last.stage == work.stage
+        ):
+            return last
         customer = work.customer
         name = customer.timezone or self.policy.default_timezone
-        return EvalContext._checked(
+        made = work.ctx = EvalContext._checked(
             customer,
             work.facts,
             at,
@@ -132,6 +154,7 @@ class Compiled:
             name,
             zone(name),
         )
+        return made
 
     def matches(self, journey: Journey, which: str, trigger: EventTrigger, event: Event) -> bool:
         """Whether ``event`` is the journey's trigger or goal event (``which``)."""

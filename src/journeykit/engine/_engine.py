@@ -196,7 +196,7 @@ class Engine:
         if last[0] is state:
             due = last[1]
             if due is None or due > now:
-                return self._idle(state, now)  # nothing falls due: the clock moves on
+                return self._moved_on(state, now, due)  # nothing falls due
         work = self._work(state)
         self._advance(work, now)
         return self._decide(work)
@@ -356,25 +356,26 @@ class Engine:
         work.due = _UNKNOWN
         if at > work.clock:
             work.clock = at
-        zone = compiled.zone(work.customer)
         for round_ in range(MAX_ROUNDS):
             work.customer_changed = False
             ctx = compiled.context(work, at)
             stage_moved = self._stages(work, ctx, at) or moved
             if stage_moved is not None and ctx.stage != work.stage:
-                ctx = ctx.at_stage(work.stage, work.entered)
+                ctx = work.ctx = ctx.at_stage(work.stage, work.entered)
             moved = None
             if work.runs:
                 self._exits(work, ctx, at, event)
             candidates: list[_entry.Candidate] = []
-            if event is not None and not late:
+            # (each table is looked up only if some journey has such a trigger)
+            if event is not None and not late and compiled.by_event:
                 candidates.extend(_entry.event_candidates(compiled, event))
-            if stage_moved is not None:
+            if stage_moved is not None and (compiled.on_enter or compiled.on_leave):
                 candidates.extend(_entry.stage_candidates(compiled, *stage_moved))
             if round_ == 0 and compiled.dated:
+                zone = compiled.zone(work.customer)
                 candidates.extend(_entry.date_candidates(compiled, work, at, zone))
             if candidates:
-                _entry.enter(compiled, work, ctx, at, candidates, zone)
+                _entry.enter(compiled, work, ctx, at, candidates, compiled.zone(work.customer))
             if work.runs:
                 if event is not None and not late:
                     self._wake_waiters(work, at, event)
@@ -586,9 +587,16 @@ class Engine:
         """The decision of a call that changes nothing but the clock (nothing is due
         before ``now``): exactly what processing would give, without the processing."""
         last = self._last
-        own = last[0] is state  # else a stored state: it is returned as it came
-        due = last[1] if own else next_due(self._c, self._loaded(state))
-        if own and now > state.clock:
+        if last[0] is state:
+            return self._moved_on(state, now, last[1])
+        # a stored state: it is returned as it came
+        due = next_due(self._c, self._loaded(state))
+        return assemble(Decision, {"state": state, "actions": (), "wake_at": due})
+
+    def _moved_on(self, state: CustomerState, now: datetime, due: datetime | None) -> Decision:
+        """:meth:`_idle` for this engine's own last state, whose wake-up ``due`` is known:
+        the state with its clock moved on to ``now``."""
+        if now > state.clock:
             fields = dict(state.__dict__)
             clock = fields["clock"] = now.astimezone(_UTC)
             if state.sent:

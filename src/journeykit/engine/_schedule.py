@@ -87,17 +87,23 @@ def _condition_change(compiled: Compiled, work: Work, before: datetime | None) -
     for _ in range(MAX_PROBES):
         first: int | None = None
         likely: Evaluator | None = None  # the condition whose boundary came first
-        for holds, boundary in watches:
+        sure = False  # ... and it holds there for certain (see holds_from_boundary)
+        for holds, boundary, exact in watches:
             found = boundary(ctx, zone)
             if found is not None and (first is None or found < first):
-                first, likely = found, holds
+                first, likely, sure = found, holds, exact
         if first is None:
             return None
         candidate = to_datetime(first)
         if before is not None and candidate >= before:
             return None  # something else is due first; the search resumes after it
+        if sure:
+            return candidate  # the probe would find `likely` holding
         ctx = compiled.context(work, candidate)  # the probe, then the next search's start
         assert likely is not None
-        if likely(ctx) or any(holds(ctx) for holds, _ in watches if holds is not likely):
+        if likely(ctx):
             return candidate
+        for holds, _, _ in watches:
+            if holds is not likely and holds(ctx):
+                return candidate
     return candidate

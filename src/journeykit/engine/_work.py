@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from journeykit._base import FrozenDict, assemble
+from journeykit.conditions import EvalContext
 from journeykit.engine._actions import Action
 from journeykit.engine._state import (
     SCHEMA_VERSION,
@@ -49,6 +50,13 @@ class Work:
     customer_changed: bool = False
     due: datetime | object | None = _UNKNOWN
     """The next wake-up, when known to be still valid (see ``Engine._advance``)."""
+    origin: CustomerState | None = None
+    """The state this work was copied from: the new state shares the parts left as
+    they were (``history`` is only ever appended to)."""
+    ctx: EvalContext | None = None
+    """The last evaluation context built for this work (see ``Compiled.context``): the
+    stage cascade's context serves the wake-up search that follows at the same instant,
+    window cut-offs included."""
 
     @classmethod
     def of(cls, state: CustomerState) -> Work:
@@ -63,6 +71,7 @@ class Work:
             runs=list(state.runs),
             sent=list(state.sent),
             journeys=dict(state.journeys),
+            origin=state,
         )
 
     def state(self, history_limit: int) -> CustomerState:
@@ -70,6 +79,16 @@ class Work:
         is a validated record or the engine's own value, in its stored form (tuples, a
         read-only mapping, UTC instants); a test checks that a JSON round trip of any
         state the engine returns gives an equal state."""
+        origin = self.origin
+        history: tuple[StageRecord, ...] | None = None
+        journeys: FrozenDict[str, JourneyRecord] | None = None
+        if origin is not None:
+            # what the call left as it was, in its stored form already
+            kept = origin.history
+            if type(kept) is tuple and len(kept) == len(self.history) <= history_limit:
+                history = kept  # nothing appended, and within the limit
+            if not self.journeys and not origin.journeys and type(origin.journeys) is FrozenDict:
+                journeys = origin.journeys
         return assemble(
             CustomerState,
             {
@@ -80,10 +99,10 @@ class Work:
                 "stage": self.stage,
                 "stage_entered_at": self.entered,
                 "pin": self.pin,
-                "history": tuple(self.history[-history_limit:]),
+                "history": tuple(self.history[-history_limit:]) if history is None else history,
                 "runs": tuple(self.runs),
                 "sent": tuple(self.sent),
-                "journeys": FrozenDict(self.journeys),
+                "journeys": FrozenDict(self.journeys) if journeys is None else journeys,
             },
             _GIVEN,
         )
