@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -40,7 +39,7 @@ settings.load_profile(
 
 
 @pytest.fixture(autouse=True)
-def _cold_caches_for_mutation_testing() -> Iterator[None]:
+def _cold_caches_for_mutation_testing() -> None:
     if settings.get_current_profile_name() == "mutation":
         for name, module in list(sys.modules.items()):
             if name.startswith("journeykit") and module is not None:
@@ -51,4 +50,3 @@ def _cold_caches_for_mutation_testing() -> Iterator[None]:
         zones = sys.modules.get("journeykit._time.zones")
         if zones is not None:
             zones._NAMED.clear()
-    yield
