@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from journeykit._errors import InvalidInputError
+from journeykit._time.duration_text import MAX_DURATION_TEXT
 from journeykit.time import (
     Duration,
     describe_duration,
@@ -1561,3 +1562,67 @@ def test_a_year_less_february_29_is_a_birthday_kept_on_february_28() -> None:
     assert next_anniversary(after.replace(year=2028), "--02-29", "09:00", STOCKHOLM) == (
         datetime(2028, 2, 29, 9, 0, tzinfo=STOCKHOLM)
     )
+
+
+def test_a_comparison_is_answered_exactly_up_to_the_ends_of_the_bounds() -> None:
+    day = parse_duration("1d")
+    longest = Duration(seconds=int(day.max_seconds()))  # 27h: a day is never longer
+    shortest = Duration(seconds=int(day.min_seconds()))  # 21h: a day is never shorter
+    assert day <= longest
+    assert day >= shortest
+    for undecided in (
+        lambda: day < longest,  # equal when the day is longest
+        lambda: day >= longest,  # ... and only then
+        lambda: day > shortest,
+        lambda: day <= shortest,
+        lambda: day > Duration(seconds=int(day.max_seconds()) - 1),
+    ):
+        with pytest.raises(TypeError, match="cannot tell whether 1d"):
+            undecided()
+
+
+def test_a_backward_calendar_duration_equals_itself_in_order_too() -> None:
+    back = parse_duration("-1mo")
+    assert back <= back
+    assert back >= back
+    assert not back < back
+    assert not back > back
+
+
+def test_the_next_local_time_at_the_second_reading_of_a_repeated_hour_is_that_instant() -> None:
+    # Stockholm reads 02:30 twice on 2026-10-25: at 00:30 UTC (+02:00), then 01:30 UTC
+    # (compared in UTC: Python calls a fold=1 time unequal to every other zone's, PEP 495)
+    second = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert next_local_time(second, "02:30", STOCKHOLM).astimezone(UTC) == second
+    earlier = second - timedelta(minutes=30)
+    assert next_local_time(earlier, "02:30", STOCKHOLM).astimezone(UTC) == second
+
+
+def test_an_anniversary_that_is_no_date_in_its_own_year_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match=r"an ISO date .* \(got str '1991-02-29'\)"):
+        next_anniversary(datetime(2026, 1, 1, tzinfo=UTC), "1991-02-29", "09:00", STOCKHOLM)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: next_local_time(datetime(2026, 1, 1, tzinfo=UTC), "25:00", STOCKHOLM),
+        lambda: next_anniversary(datetime(2026, 1, 1, tzinfo=UTC), "--05-17", "25:00", UTC),
+    ],
+)
+def test_a_bad_time_of_day_is_named_as_the_argument(call: object) -> None:
+    with pytest.raises(InvalidInputError, match=r"^time_of_day must be a 24-hour local time"):
+        call()  # type: ignore[operator]
+
+
+def test_duration_text_of_the_longest_length_allowed_is_read_and_one_more_is_not() -> None:
+    assert MAX_DURATION_TEXT == 100
+    assert parse_duration("0" * 98 + "1d") == Duration(days=1)
+    with pytest.raises(InvalidInputError) as caught:
+        parse_duration("0" * 99 + "1d")
+    assert "did you mean" not in str(caught.value)
+    with pytest.raises(InvalidInputError, match=r"did you mean '1d'\?$"):
+        parse_duration("0" * 97 + "1 d")  # 100 characters: still worth a suggestion
+    with pytest.raises(InvalidInputError) as caught:
+        parse_duration("0" * 98 + "1 d")
+    assert "did you mean" not in str(caught.value)
