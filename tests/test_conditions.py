@@ -1038,3 +1038,28 @@ def test_object_and_list_values_dump_as_plain_json() -> None:
     cond = attr("prefs") == {"mail": [1, {"x": True}]}
     assert cond.model_dump()["value"] == {"mail": [1, {"x": True}]}
     assert parse_condition(cond.model_dump()) == cond
+
+
+def test_more_than_a_month_since_stays_true_over_a_month_end() -> None:
+    # An order on 28 February at noon. Looking back a month from 29-31 March reaches a
+    # day February lacks: the cut-off is 1 March 00:00, so "more than a month since the
+    # order" holds from 28 March at noon on and never flips back (it read false on the
+    # mornings of 29-31 March when the look-back clamped to 28 February).
+    placed = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
+    the_order = Event(
+        id="o1",
+        customer_id="c1",
+        type="order_placed",
+        at=placed,
+        properties={"value": "10.00", "currency": "EUR"},
+    )
+    customer = CUSTOMER.model_copy(update={"timezone": "UTC"})
+    cond = since("order_placed") > "1mo"
+    answers = [
+        holds(cond, [the_order], now=placed + timedelta(hours=hours), customer=customer)
+        for hours in range(0, 24 * 40, 6)
+    ]
+    first = answers.index(True)
+    assert placed + timedelta(hours=6 * first) == datetime(2026, 3, 28, 18, 0, tzinfo=UTC)
+    assert all(answers[first:])
+    assert not any(answers[:first])

@@ -1,8 +1,11 @@
-"""Tests for look-back cut-offs: ``look_back`` must equal ``shift(now, -d, tz).timestamp()``.
+"""Tests for look-back cut-offs: ``look_back`` must equal shifting back on the calendar.
 
 ``look_back`` (journeykit._time.lookback) is the fast path every windowed and ``since``
-condition takes. It may only differ from :func:`journeykit.time.shift` in speed, so these
-tests compare the two, and compare both with a reference computed from the zone files
+condition takes. It is :func:`journeykit.time.shift` by ``-d``, except that a month step
+landing on a day the month lacks gives the start of the next day (31 March back a month
+is 1 March 00:00, not 28 February: the cut-off never goes back as ``now`` goes forward).
+These tests compare it with that rule (:func:`expected`, built on ``shift`` and
+``calendar``), and with a reference computed from the zone files
 themselves (read here with a small TZif reader, RFC 8536), across every zone in tzdata:
 DST changes, date-line jumps (Pacific/Kwajalein 1969 and 1993, Pacific/Apia 2011),
 Antarctic stations (Antarctica/Vostok 1994), instants with microseconds, offset tables
@@ -12,6 +15,7 @@ built in any order and from several threads, and instants near years 1 and 9999.
 from __future__ import annotations
 
 import bisect
+import calendar
 import gc
 import importlib.resources
 import itertools
@@ -29,13 +33,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from journeykit._errors import InvalidInputError
 from journeykit._lookback import look_back
 from journeykit._time.offsets import BLOCK, table
-from journeykit.time import Duration, parse_duration, shift, zone
+from journeykit.time import Duration, parse_duration, resolve_local, shift, zone
 
 UTC = timezone.utc
 DAY = 86_400
@@ -43,7 +47,23 @@ EARLIEST = datetime.min.replace(tzinfo=UTC).timestamp() - DAY
 
 
 def expected(now: datetime, d: Duration, z: ZoneInfo) -> float:
-    return shift(now, -d, z).timestamp()
+    """``shift(now, -d, z)``, with a month step that lands past the month's last day
+    rolled to the start of the next day (the look-back's one difference from shift)."""
+    if not d.months or (d.months or d.days or d.seconds) < 0:
+        return shift(now, -d, z).timestamp()
+    try:
+        # shift's order looking back: the exact part, then days, then months, then resolve
+        wall = (now - timedelta(seconds=d.seconds)).astimezone(z).replace(tzinfo=None)
+        wall -= timedelta(days=d.days)
+        year, month = divmod(wall.year * 12 + wall.month - 1 - d.months, 12)
+        last = calendar.monthrange(year, month + 1)[1]
+        if wall.day <= last:
+            wall = wall.replace(year=year, month=month + 1)
+        else:
+            wall = datetime(year, month + 1, last) + timedelta(days=1)
+        return resolve_local(wall, z).timestamp()
+    except (OverflowError, ValueError) as error:  # out of datetime's range, as shift says
+        raise InvalidInputError(str(error)) from None
 
 
 # ---------------------------------------------------------------------------------------
@@ -562,3 +582,46 @@ def test_property_look_back_at_the_edges_answers_or_says_why(
         )
         return
     assert got == (want if want >= EARLIEST else -math.inf)
+
+
+@settings(max_examples=1000)  # cheap examples; a month end that rolls is one in several
+@given(
+    st.sampled_from(["UTC", "Europe/Stockholm", "America/New_York", "Australia/Lord_Howe"]),
+    st.integers(2023 * 12, 2032 * 12),  # a month; the instants lie in its last days
+    st.integers(-4 * DAY, 0),
+    st.integers(0, 3 * DAY),
+    st.sampled_from(["1mo", "1mo", "1mo", "2mo", "1y", "1mo12h", "1y1d", "3mo2d6h"]),
+)
+def test_property_the_cut_off_never_goes_back_as_now_goes_forward(
+    tz: str, month: int, start: int, later: int, text: str
+) -> None:
+    # 31 March back a month clamped to 28 February at the same time would go back from
+    # 28 February 23:59 (the look-back from 28 March 23:59) and make a window or a
+    # since() condition flip back and forth over a month end; the start of 1 March does not
+    z, d = zone(tz), parse_duration(text)
+    year, index = divmod(month, 12)
+    first = datetime(year, index + 1, 1, tzinfo=UTC) + timedelta(seconds=start)
+    second = first + timedelta(seconds=later)
+    assert look_back(first, first.timestamp(), z, d) <= look_back(second, second.timestamp(), z, d)
+
+
+@pytest.mark.parametrize(
+    ("now", "text", "cut"),
+    [
+        (datetime(2026, 3, 31, 12, 0), "1mo", datetime(2026, 3, 1)),  # no 31 February
+        (datetime(2026, 3, 29, 0, 0), "1mo", datetime(2026, 3, 1)),  # no 29 February 2026
+        (datetime(2026, 3, 28, 23, 59), "1mo", datetime(2026, 2, 28, 23, 59)),
+        (datetime(2028, 3, 29, 6, 0), "1mo", datetime(2028, 2, 29, 6, 0)),  # a leap year
+        (datetime(2028, 2, 29, 9, 0), "1y", datetime(2027, 3, 1)),
+        (datetime(2026, 5, 31, 9, 0), "1mo1d", datetime(2026, 4, 30, 9, 0)),  # days first
+        (datetime(2026, 5, 31, 9, 0), "3mo", datetime(2026, 3, 1)),  # no 31 February
+    ],
+)
+def test_a_month_back_to_a_day_the_month_lacks_is_the_start_of_the_next_day(
+    now: datetime, text: str, cut: datetime
+) -> None:
+    z = zone("Europe/Stockholm")
+    local_now = now.replace(tzinfo=z)
+    assert look_back(local_now, local_now.timestamp(), z, parse_duration(text)) == (
+        cut.replace(tzinfo=z).timestamp()
+    )

@@ -1,10 +1,14 @@
-"""Fast look-back cut-offs: ``shift(now, -d, tz).timestamp()`` without most of the work.
+"""Fast look-back cut-offs: ``step_back(now, d, tz).timestamp()`` without most of the work.
 
 Windows and ``since`` conditions ask, per evaluation, for the instant one duration before
-``now`` in the customer's zone. :func:`journeykit.time.shift` answers exactly but walks
-through local wall time, relativedelta and gap/fold resolution (several microseconds).
-Looking back, it takes the exact part off first, then steps the local calendar back by
-days and months, then resolves that wall time to an instant. Here the same steps are
+``now`` in the customer's zone. :func:`journeykit._time.wall.step_back` answers exactly:
+it is ``shift(now, -d, tz)`` except that a month step landing on a day the month lacks
+gives the start of the next day (31 March back one month is 1 March 00:00, not
+28 February at the same time: see :func:`~journeykit._time.wall.months_back`), so the
+cut-off never goes back as ``now`` goes forward. It walks through local wall time,
+relativedelta and gap/fold resolution (several microseconds). Looking back, it takes the
+exact part off first, then steps the local calendar back by days and months, then
+resolves that wall time to an instant. Here the same steps are
 plain arithmetic on whole seconds: the local wall time is the instant plus its UTC offset,
 read from the zone's offset table (:mod:`journeykit._time.offsets`).
 
@@ -40,9 +44,9 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from journeykit._errors import InvalidInputError
-from journeykit._time.durations import Duration
+from journeykit._time.durations import Duration, runs_backward
 from journeykit._time.offsets import BLOCK, NEAR, TIMELINES, Timeline, table, timeline
-from journeykit._time.wall import months_delta, shift
+from journeykit._time.wall import months_delta, shift, step_back
 from journeykit._time.zones import (
     DAY_SECONDS,
     EARLIEST_TIMESTAMP,
@@ -53,6 +57,7 @@ from journeykit._time.zones import (
 
 __all__ = ["look_back"]
 
+_MIDNIGHT: Final = datetime.min.time()
 _TINY: Final = 2.0**18
 _GRID: Final = 2.0**30  # timestamps from here to twice this share one exponent
 
@@ -85,7 +90,8 @@ _UTC_NAMES: Final = frozenset(
 
 
 def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
-    """``shift(now, -d, zone).timestamp()``, computed fast when provably the same.
+    """``step_back(now, d, zone).timestamp()`` (``shift(now, -d, zone)`` with month ends
+    rolled forward, see the module's docstring), computed fast when provably the same.
 
     ``now_ts`` must be ``now.timestamp()``. Returns ``-math.inf`` when the cut-off falls
     before every instant a datetime can hold; raises
@@ -151,9 +157,14 @@ def _look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float
         since = now - EPOCH_UTC
         micro = since.microseconds
         first = since.days * DAY_SECONDS + since.seconds - seconds
-    cut = _cut(first, zone, days, months) if (days or months) else first
-    if cut is None:
-        return _by_shift(now, now_ts, zone, d)
+    cut = first
+    if days or months:
+        found = _cut(first, zone, days, months)
+        if found is None:
+            return _by_shift(now, now_ts, zone, d)
+        cut, rolled = found
+        if rolled:
+            micro = 0  # the start of a day: now's microseconds are not carried over
     if cut < EARLIEST_TIMESTAMP:
         return -math.inf
     return (int(cut) * 1_000_000 + micro) / 1_000_000 if micro else cut
@@ -195,44 +206,55 @@ def _solve(wall: float, offset: int, zone: ZoneInfo) -> float | None:
     return guess
 
 
-def _cut(first: float, zone: tzinfo, days: int, months: int) -> float | None:
+def _cut(first: float, zone: tzinfo, days: int, months: int) -> tuple[float, bool] | None:
     """The instant `days` then `months` back on the local clock from `first` (whole seconds),
-    or None when :func:`shift` must decide."""
+    and whether a month end rolled it to a day's start; None when :func:`shift` must decide."""
     if type(zone) is timezone:
         fixed_offset = zone.utcoffset(None)
         if fixed_offset % ONE_SECOND:
             return None
         fixed = fixed_offset // ONE_SECOND
         stepped = _wall_back(first + fixed, days, months)
-        return None if stepped is None else stepped - fixed
+        return None if stepped is None else (stepped[0] - fixed, stepped[1])
     if not isinstance(zone, ZoneInfo):
         return None  # other tzinfo classes: no table, shift decides
     if zone.key in _UTC_NAMES:
-        return _wall_back(first, days, months)
+        return _wall_back(first, days, months)  # already (instant, rolled): UTC is wall
     offset = _offset_at(zone, first)
-    wall = _wall_back(first + offset, days, months)
-    return None if wall is None else _solve(wall, offset, zone)
+    stepped = _wall_back(first + offset, days, months)
+    if stepped is None:
+        return None
+    solved = _solve(stepped[0], offset, zone)
+    return None if solved is None else (solved, stepped[1])
 
 
-def _wall_back(wall: float, days: int, months: int) -> float | None:
-    """A local wall time (seconds from 1970-01-01 00:00) stepped back `days`, then `months`."""
+def _wall_back(wall: float, days: int, months: int) -> tuple[float, bool] | None:
+    """A local wall time (seconds from 1970-01-01 00:00) stepped back `days`, then `months`
+    (:func:`~journeykit._time.wall.months_back`'s rule), and whether a month end rolled it
+    to the start of the next day."""
     wall -= days * DAY_SECONDS
     if not months:
-        return wall
+        return wall, False
     step = months_delta(-months)
     for moved in (0, _CYCLE, -_CYCLE):
         try:
-            naive = EPOCH_NAIVE + timedelta(seconds=wall + moved) + step
+            start = EPOCH_NAIVE + timedelta(seconds=wall + moved)
+            naive = start + step
+            rolled = naive.day != start.day  # the month lacks the day: the next day's start
+            if rolled:
+                naive = datetime.combine(naive.date() + timedelta(days=1), _MIDNIGHT)
         except (OverflowError, ValueError):
             continue
-        return float((naive - EPOCH_NAIVE) // ONE_SECOND - moved)
+        return float((naive - EPOCH_NAIVE) // ONE_SECOND - moved), rolled
     return None
 
 
 def _by_shift(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
     try:
+        if runs_backward(-d):  # d runs forwards: a look-back, with month ends rolled
+            return step_back(now, d, zone).timestamp()
         return shift(now, -d, zone).timestamp()
-    except InvalidInputError:
+    except (OverflowError, ValueError):
         # Offsets differ by less than two days, so this bound on the cut-off is safe.
         if now_ts - d.min_seconds() + 2 * DAY_SECONDS < EARLIEST_TIMESTAMP:
             return -math.inf

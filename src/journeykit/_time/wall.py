@@ -27,7 +27,15 @@ from journeykit._time.zones import (
     zone,
 )
 
-__all__ = ["resolve", "resolve_local", "months_delta", "shift", "local_date"]
+__all__ = [
+    "local_date",
+    "months_back",
+    "months_delta",
+    "resolve",
+    "resolve_local",
+    "shift",
+    "step_back",
+]
 
 
 def _wall_at(timestamp: int, z: tzinfo) -> datetime:
@@ -93,6 +101,40 @@ def resolve_local(naive_local: datetime, tz: TimeZoneLike) -> datetime:
 def months_delta(months: int) -> relativedelta:
     """A cached ``relativedelta(months=months)``: the one calendar month step."""
     return relativedelta(months=months)
+
+
+def months_back(wall: datetime, months: int) -> datetime:
+    """The wall time `months` calendar months before `wall`, for looking back.
+
+    Where the month reached lacks the day (31 March back one month: there is no 31
+    February), the answer is the start of the day after that month's last day (1 March
+    00:00), not the clamped last day at the same time (28 February): so the answer never
+    goes back as `wall` goes forward, and a window or ``since`` condition never flips back
+    and forth over a month end. Looking forward clamps as :func:`shift` does.
+
+    >>> print(months_back(datetime(2026, 3, 31, 12, 0), 1))
+    2026-03-01 00:00:00
+    >>> print(months_back(datetime(2026, 3, 28, 12, 0), 1))
+    2026-02-28 12:00:00
+    """
+    stepped = wall + months_delta(-months)
+    if stepped.day == wall.day:
+        return stepped
+    return datetime.combine(stepped.date() + timedelta(days=1), datetime.min.time())
+
+
+def step_back(instant: datetime, d: Duration, z: tzinfo) -> datetime:
+    """The look-back from `instant` by a duration `d` that runs forwards: ``shift(instant,
+    -d, z)``, except that its month step is :func:`months_back`'s (windows and ``since``
+    measure back this way). Raises ``OverflowError``/``ValueError`` out of range."""
+    if d.seconds:
+        instant = instant.astimezone(UTC) - timedelta(seconds=d.seconds)
+    wall = instant.astimezone(UTC).astimezone(z).replace(tzinfo=None)
+    if d.days:
+        wall -= timedelta(days=d.days)
+    if d.months:
+        wall = months_back(wall, d.months)
+    return resolve(wall, z)
 
 
 def _shift(instant: datetime, d: Duration, z: tzinfo) -> datetime:
