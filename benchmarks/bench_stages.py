@@ -698,5 +698,5 @@ def main() -> None:
     )
     print(
         f"  100,000 vs 1,000 earlier events: {rows[2].seconds_per_op / rows[1].seconds_per_op:.2f}x"
-        " (the id window of the last 128 events is full from 128 events on)"
+        " (the ids kept for de-duplication are those within the dedupe horizon, at most 128)"
     )
