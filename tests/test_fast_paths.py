@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -145,3 +146,22 @@ def test_a_lone_rising_since_holds_where_its_boundary_says(
     assert not cond.evaluate(context(now))
     assert cond.evaluate(context(to_datetime(found)))
     assert not cond.evaluate(context(to_datetime(found - 1)))
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Stockholm", "America/New_York"])
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_crossing_past_a_month_end_is_searched_for_beyond_the_forward_shift(
+    tz: str, strict: bool
+) -> None:
+    # An order on 31 January at noon: a month on is 28 February at noon (clamped), but the
+    # look-back from then reaches only 28 January. It passes the order at 1 March 00:00,
+    # where a month back is 1 February: the search must bracket upwards and bisect.
+    z = zone(tz)
+    x = datetime(2026, 1, 31, 12, 0, tzinfo=z).timestamp()
+    d = Duration(months=1)
+    found = _first_crossing.__wrapped__(x, d, z, strict)
+    assert found == _search_crossing(x, d, z, strict)
+    assert found is not None
+    assert to_datetime(found) == datetime(2026, 3, 1, 0, 0, tzinfo=z)
+    assert _crossed(found, x, d, z, strict)
+    assert not _crossed(found - 1, x, d, z, strict)
