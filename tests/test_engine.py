@@ -673,3 +673,56 @@ def test_a_template_that_reads_what_the_trigger_cannot_give_is_a_problem() -> No
         }
     )
     Engine(lifecycle(), [fine], templates)
+
+
+def test_every_call_at_an_instant_refuses_one_before_the_state_clock_in_the_same_words() -> None:
+    e, state = fresh()
+    ticked = e.tick(state, START + timedelta(days=1)).state
+    calls = {
+        "tick": lambda: e.tick(ticked, START),
+        "update_customer": lambda: e.update_customer(ticked, customer(), START),
+        "pin_stage": lambda: e.pin_stage(ticked, "subscriber", START),
+        "unpin_stage": lambda: e.unpin_stage(ticked, START),
+        "explain": lambda: e.explain(ticked, next(iter(e.definitions.journeys)).id, START),
+    }
+    for name, call in calls.items():
+        with pytest.raises(UsageError) as caught:
+            call()
+        assert str(caught.value) == (
+            f"now ({START.isoformat()}) is before the state's clock "
+            f"({ticked.clock.isoformat()}): time only moves forward; pass the current time"
+        ), name
+
+
+def test_a_host_picks_recipients_by_a_named_segment() -> None:
+    from journeykit.conditions import count
+
+    e = Engine(
+        lifecycle(),
+        (WELCOME,),
+        TEMPLATES,
+        segments={"frequent": count("order_placed", within="30d") >= 2},
+    )
+    state = e.start(customer(), START)
+    assert not e.in_segment(state, "frequent", START)
+    for n, days in enumerate((1, 10)):
+        order = Event(
+            id=f"o{n}",
+            customer_id="ada",
+            type="order_placed",
+            at=START + timedelta(days=days),
+            properties={"value": "10.00", "currency": "SEK"},
+        )
+        state = e.handle(state, order).state
+    # the segment's window is kept like every other condition's: two orders in 30 days
+    assert e.in_segment(state, "frequent", START + timedelta(days=10))
+    assert e.in_segment(state, "frequent", START + timedelta(days=30))
+    # 30 calendar days in Stockholm, where summer time began on 29 March: a day later the
+    # look-back passes the first order (09:00 UTC was 10:00 local then, is 11:00 now)
+    assert not e.in_segment(state, "frequent", START + timedelta(days=31))
+    with pytest.raises(
+        InvalidInputError, match=r"no segment 'vip' in this engine \(segments: frequent\)"
+    ):
+        e.in_segment(state, "vip", START + timedelta(days=10))
+    with pytest.raises(UsageError, match="before the state's clock"):
+        e.in_segment(state, "frequent", START)  # the facts already hold both orders

@@ -187,11 +187,7 @@ class Engine:
         """Process everything that falls due up to ``now``, each at its own instant."""
         self._check_state(state)
         require_aware(now, "now")
-        if now < state.clock:
-            raise UsageError(
-                f"now ({now.isoformat()}) is before the state's clock "
-                f"({state.clock.isoformat()}): time only moves forward; pass the current time"
-            )
+        _not_before_clock(state, now)
         last = self._last
         if last[0] is state:
             due = last[1]
@@ -211,10 +207,7 @@ class Engine:
             raise InvalidInputError(
                 f"customer {customer.id!r} is not the state's customer {state.customer.id!r}"
             )
-        if now < state.clock:
-            raise UsageError(
-                f"now ({now.isoformat()}) is before the state's clock ({state.clock.isoformat()})"
-            )
+        _not_before_clock(state, now)
         work = self._work(state)
         self._advance(work, now)
         work.customer = customer
@@ -248,10 +241,7 @@ class Engine:
                 raise InvalidInputError(
                     f"until ({until.isoformat()}) must be after now ({now.isoformat()})"
                 )
-        if now < state.clock:
-            raise UsageError(
-                f"now ({now.isoformat()}) is before the state's clock ({state.clock.isoformat()})"
-            )
+        _not_before_clock(state, now)
         work = self._work(state)
         self._advance(work, now)
         left = work.stage
@@ -276,10 +266,7 @@ class Engine:
         """End a manual pin now; the lifecycle's rules apply again at once."""
         self._check_state(state)
         require_aware(now, "now")
-        if now < state.clock:
-            raise UsageError(
-                f"now ({now.isoformat()}) is before the state's clock ({state.clock.isoformat()})"
-            )
+        _not_before_clock(state, now)
         work = self._work(state)
         self._advance(work, now)
         work.pin = None
@@ -288,9 +275,11 @@ class Engine:
 
     def in_segment(self, state: CustomerState, segment: str, now: datetime) -> bool:
         """Whether the customer in ``state`` is in the named segment (a condition of the
-        definitions' ``segments``) at ``now``; nothing is changed."""
+        definitions' ``segments``) at ``now``; nothing is changed. ``now`` may not be before
+        the state's clock: the facts already hold what happened up to the clock."""
         self._check_state(state)
         require_aware(now, "now")
+        _not_before_clock(state, now)
         condition = self.definitions.segments.get(segment)
         if condition is None:
             known = ", ".join(sorted(self.definitions.segments)) or "none"
@@ -314,10 +303,7 @@ class Engine:
         """
         self._check_state(state)
         require_aware(now, "now")
-        if now < state.clock:
-            raise UsageError(
-                f"now ({now.isoformat()}) is before the state's clock ({state.clock.isoformat()})"
-            )
+        _not_before_clock(state, now)
         if journey not in self._c.latest:
             known = ", ".join(sorted(self._c.latest)) or "none"
             raise InvalidInputError(f"no journey {journey!r} in this engine (journeys: {known})")
@@ -615,4 +601,13 @@ def _check_customer(customer: object) -> None:
         raise InvalidInputError(
             f"customer must be a journeykit Customer (got {type(customer).__name__}); build "
             "one with Customer(...) or Customer.model_validate(data)"
+        )
+
+
+def _not_before_clock(state: CustomerState, now: datetime) -> None:
+    """Refuse a ``now`` before the state's clock: the one wording for every entry point."""
+    if now < state.clock:
+        raise UsageError(
+            f"now ({now.isoformat()}) is before the state's clock "
+            f"({state.clock.isoformat()}): time only moves forward; pass the current time"
         )
