@@ -252,3 +252,40 @@ def test_a_year_of_a_realistic_customer_matches_the_reviewed_timeline() -> None:
         "the timeline changed: review the difference, then regenerate with "
         "JOURNEYKIT_REGENERATE_GOLDEN=1"
     )
+
+
+def test_the_newsletter_goes_to_engaged_opted_in_customers_outside_sales_journeys() -> None:
+    e = engine()
+    sim = Simulator(e, ada(), start=START)
+    sim.event("subscribed")
+    assert presets.newsletter_eligible(e, sim.state, sim.now)  # subscribed lately
+    sim.event("added_to_cart", items=[{"product_id": "mug", "name": "Mug", "price": "149.00"}])
+    assert not presets.newsletter_eligible(e, sim.state, sim.now)  # a cart reminder is due
+    order(sim)
+    sim.advance("30d")
+    assert presets.newsletter_eligible(e, sim.state, sim.now)
+    sim.advance("200d")  # silent since subscribing: no longer engaged
+    assert not presets.newsletter_eligible(e, sim.state, sim.now)
+    sim.event("message_opened")
+    assert presets.newsletter_eligible(e, sim.state, sim.now)
+
+    quiet = Simulator(e, ada(id="bo", consent={"email": "unknown"}), start=START)
+    quiet.event("subscribed")
+    assert not presets.newsletter_eligible(e, quiet.state, quiet.now)  # no consent
+
+
+def test_the_newsletter_condition_is_a_condition_a_host_can_store_as_a_segment() -> None:
+    condition = presets.newsletter_condition(engaged_within="90d")
+    e = presets.engine(
+        shop_name="Kaffeboden",
+        shop_url="https://kaffe.example",
+        currency="SEK",
+    )
+    with_segment = Engine.from_definitions(
+        e.definitions.model_copy(update={"segments": {"newsletter": condition}})
+    )
+    sim = Simulator(with_segment, ada(), start=START)
+    sim.event("subscribed")
+    assert with_segment.in_segment(sim.state, "newsletter", sim.now)
+    sim.advance("91d")
+    assert not with_segment.in_segment(sim.state, "newsletter", sim.now)
