@@ -165,3 +165,18 @@ def test_a_crossing_past_a_month_end_is_searched_for_beyond_the_forward_shift(
     assert to_datetime(found) == datetime(2026, 3, 1, 0, 0, tzinfo=z)
     assert _crossed(found, x, d, z, strict)
     assert not _crossed(found - 1, x, d, z, strict)
+
+
+def test_one_boundary_finder_remembers_each_customer_apart() -> None:
+    # A finder serves every customer a condition wakes: its memory is per instant and zone
+    d = Duration(days=90)
+    cross = crossing_for(d, True)
+    cases = [
+        (datetime(2026, 1, 5, 12, tzinfo=timezone.utc).timestamp(), zone("UTC")),
+        (datetime(2026, 2, 5, 12, tzinfo=timezone.utc).timestamp(), zone("UTC")),
+        (datetime(2026, 2, 5, 12, tzinfo=timezone.utc).timestamp(), zone("Europe/Stockholm")),
+    ]
+    for _ in range(2):  # the second round answers from memory
+        answers = [cross(x, z, 0) for x, z in cases]
+        assert answers == [crossing(x, d, z, True, 0) for x, z in cases]
+        assert len(set(answers)) == len(cases)
