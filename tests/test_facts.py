@@ -668,3 +668,46 @@ def test_windows_kept_under_another_bucket_width_are_adopted() -> None:
     assert count_since(window, 0.0) == 601
     amounts = long.fold(facts, ev("y", "gift_card_bought", 300.5, amount=2), now=now)
     assert total_since(amounts.amount_windows["gift_card_bought/-/amount"], 0.0) == 1202
+
+
+def test_a_total_refuses_an_amount_that_is_not_a_decimal_naming_the_property() -> None:
+    spec = facts_spec([total("gift_card_bought", "amount") >= 1])
+    with pytest.raises(InvalidInputError) as err:
+        spec.fold(spec.empty(), ev("g7", "gift_card_bought", 0, amount="lots"), now=NOW)
+    (problem,) = err.value.problems
+    assert problem.path == "properties.amount"
+    assert problem.message == (
+        "event 'g7' (gift_card_bought): a total() sums amount, so it must be a decimal such "
+        "as '12.50', below 10^15 with at most 6 decimal places (got 'lots')"
+    )
+
+
+def test_a_total_without_a_currency_refuses_an_event_that_names_one() -> None:
+    spec = facts_spec([total("gift_card_bought", "amount") >= 1])
+    card = ev("g8", "gift_card_bought", 0, amount="5", currency="SEK")
+    with pytest.raises(InvalidInputError) as err:
+        spec.fold(spec.empty(), card, now=NOW)
+    (problem,) = err.value.problems
+    assert problem.path == "properties.currency"
+    assert problem.message == (
+        "event 'g8' (gift_card_bought) names the currency 'SEK', but a total() of its "
+        "amount names none; journeykit never adds amounts across currencies: say "
+        "total('gift_card_bought', 'amount', currency=...)"
+    )
+
+
+def test_totals_in_two_currencies_each_take_their_own_events() -> None:
+    spec = facts_spec(
+        [
+            total("gift_card_bought", "amount", currency="SEK") >= 1,
+            total("gift_card_bought", "amount", currency="EUR") >= 1,
+        ]
+    )
+    cards = [
+        ev("g1", "gift_card_bought", 0, amount="5", currency="EUR"),
+        ev("g2", "gift_card_bought", 1, amount="70", currency="SEK"),
+        ev("g3", "gift_card_bought", 2, amount="2.50", currency="EUR"),
+    ]
+    sums = spec.fold_all(cards, now=NOW).sums
+    assert sums["gift_card_bought/SEK/amount"] == Decimal("70")
+    assert sums["gift_card_bought/EUR/amount"] == Decimal("7.50")
