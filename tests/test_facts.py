@@ -711,3 +711,30 @@ def test_totals_in_two_currencies_each_take_their_own_events() -> None:
     sums = spec.fold_all(cards, now=NOW).sums
     assert sums["gift_card_bought/SEK/amount"] == Decimal("70")
     assert sums["gift_card_bought/EUR/amount"] == Decimal("7.50")
+
+
+@given(st.randoms(use_true_random=False))
+def test_an_amount_window_folded_in_any_order_is_exact_for_the_newest_and_to_the_day_beyond(
+    rng: Any,
+) -> None:
+    spec = facts_spec([total("gift_card_bought", "amount", within="365d") >= 1])
+    at = [T0 + timedelta(hours=5 * i) for i in range(TAIL + 160)]  # older ones go to days
+    cards = [
+        ev(f"g{i}", "gift_card_bought", (t - T0) / timedelta(days=1), amount=str(i % 7 + 1))
+        for i, t in enumerate(at)
+    ]
+    now = at[-1]
+    shuffled = list(cards)
+    rng.shuffle(shuffled)
+    facts = spec.empty()
+    for card in shuffled:  # one at a time: late events go into the day buckets
+        facts = spec.fold(facts, card, now=now)
+    window = facts.amount_windows["gift_card_bought/-/amount"]
+    assert window == spec.fold_all(cards, now=now).amount_windows["gift_card_bought/-/amount"]
+    stamps = [(t.timestamp(), Decimal(i % 7 + 1)) for i, t in enumerate(at)]
+    for cutoff, _ in stamps[-TAIL + 1 :]:  # inside the exact tail: exact
+        assert total_since(window, cutoff) == sum(a for t, a in stamps if t >= cutoff)
+    # at the tail's oldest entry and beyond it, the cut-off's day counts whole
+    for cutoff, _ in [*stamps[: -TAIL - 5 : 11], stamps[-TAIL]]:
+        day_start = cutoff // 86400 * 86400
+        assert total_since(window, cutoff) == sum(a for t, a in stamps if t >= day_start)
