@@ -738,3 +738,43 @@ def test_an_amount_window_folded_in_any_order_is_exact_for_the_newest_and_to_the
     for cutoff, _ in [*stamps[: -TAIL - 5 : 11], stamps[-TAIL]]:
         day_start = cutoff // 86400 * 86400
         assert total_since(window, cutoff) == sum(a for t, a in stamps if t >= day_start)
+
+
+# every kind of part a fold can touch: stats, count windows (filtered too), money,
+# sums and amount windows in a currency, and a plain total
+EVERY_PART = facts_spec(
+    [
+        count("order_placed", within="30d") >= 2,
+        count("product_viewed", where=prop("category") == "books", within="7d") > 3,
+        count("product_viewed", where=prop("category") == "music", within="7d") > 3,
+        total("order_placed", currency="EUR", within="365d") >= 100,
+        total("order_placed", currency="EUR") >= 100,
+        total("order_refunded", currency="EUR", within="30d") >= 1,
+    ],
+    dedupe_horizon=timedelta(days=1000),
+)
+
+
+@given(s.event_lists, s.events())
+def test_property_folding_never_changes_the_facts_folded_into(
+    history: list[Event], more: Event
+) -> None:
+    before = EVERY_PART.fold_all(history, now=END)
+    snapshot = TypeAdapter(Facts).dump_json(before)
+    after = EVERY_PART.fold(before, more, now=END)
+    assert TypeAdapter(Facts).dump_json(before) == snapshot  # the facts passed in: untouched
+    assert EVERY_PART.fold_all([*history, more], now=END) == after
+
+
+def test_each_filtered_window_takes_the_events_its_filter_matches() -> None:
+    views = [
+        ev(f"v{i}", "product_viewed", i / 10, category=("books", "music", "games")[i % 3])
+        for i in range(9)
+    ]
+    windows = EVERY_PART.fold_all(views, now=T0 + timedelta(days=1)).windows
+    books, music = (
+        key
+        for key in sorted(windows)
+        if key.startswith("product_viewed") and key != "product_viewed"
+    )
+    assert {len(windows[books].times), len(windows[music].times)} == {3}
