@@ -16,6 +16,7 @@ through gaps.
 from __future__ import annotations
 
 import calendar
+import operator
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -1483,26 +1484,19 @@ def test_durations_order_with_greater_than_as_with_less_than() -> None:
     assert max(two_days, one_day) is two_days
 
 
+ORDERINGS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
 @pytest.mark.parametrize("op", [">", ">=", "<", "<="])
 def test_durations_compare_only_with_durations(op: str) -> None:
-    compare = {
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-    }[op]
+    compare = ORDERINGS[op]
     with pytest.raises(TypeError, match=f"'{op}' not supported between instances of 'Duration'"):
         compare(parse_duration("1d"), 86400)
 
 
 @pytest.mark.parametrize("op", [">", ">=", "<", "<="])
 def test_an_undecidable_comparison_says_both_spans(op: str) -> None:
-    compare = {
-        ">": lambda a, b: a > b,
-        ">=": lambda a, b: a >= b,
-        "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b,
-    }[op]
+    compare = ORDERINGS[op]
     with pytest.raises(TypeError) as caught:
         compare(parse_duration("1mo"), parse_duration("30d"))
     assert str(caught.value) == (
