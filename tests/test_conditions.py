@@ -730,12 +730,6 @@ def test_every_interpreter_covers_every_condition_type(table: str) -> None:
     assert set(getattr(module, table)) == set(_models.TAGS)
 
 
-def test_the_depth_bound_has_one_value() -> None:
-    from journeykit.conditions import _problems
-
-    assert _problems._MAX_DEPTH == c.MAX_CONDITION_DEPTH
-
-
 # --- properties --------------------------------------------------------------------
 
 

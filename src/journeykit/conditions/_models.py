@@ -31,6 +31,7 @@ from journeykit._base import Definition, freeze_json
 from journeykit._errors import DefinitionError, InvalidInputError, Problem
 from journeykit._loading import load_json, nesting_problem, problems_from
 from journeykit.conditions import _compile, _problems, _text
+from journeykit.conditions._problems import MAX_CONDITION_DEPTH
 from journeykit.models import MAX_ID_LENGTH, Channel, EventType
 from journeykit.time import Duration
 
@@ -71,11 +72,6 @@ OrderOp = Literal["<", "<=", ">", ">="]
 AttrOp = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "exists", "missing"]
 FactName = Literal["order_count", "revenue", "average_order_value"]
 Evaluator = Callable[["EvalContext"], bool]
-
-#: How deeply conditions may nest (all_of/any_of/not_ and where= filters inside one
-#: another). Far above any real definition; every interpreter stays well inside
-#: Python's stack below it.
-MAX_CONDITION_DEPTH: Final = 64
 
 
 # --------------------------------------------------------------------------- field rules

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from journeykit.conditions._models import Condition, ConditionBase
 
 __all__ = [
+    "MAX_CONDITION_DEPTH",
     "event_type_problem",
     "check_condition",
     "condition_problems",
@@ -31,7 +32,10 @@ __all__ = [
     "where_problems",
 ]
 
-_MAX_DEPTH: Final = 64  # the same as _models.MAX_CONDITION_DEPTH (checked by a test)
+#: How deeply conditions may nest (all_of/any_of/not_ and where= filters inside one
+#: another). Far above any real definition; every interpreter stays well inside
+#: Python's stack below it. Its one home (the models re-export it).
+MAX_CONDITION_DEPTH: Final = 64
 _WHERE_TAGS: Final = frozenset({"prop", "all_of", "any_of", "not"})
 _HISTORY_TAGS: Final = frozenset({"count", "total", "since"})
 
@@ -52,7 +56,7 @@ def walk(
     while stack:
         node, at, depth, in_where = stack.pop()
         yield node, at, depth, in_where
-        if depth > _MAX_DEPTH:
+        if depth > MAX_CONDITION_DEPTH:
             continue
         tag = node.type
         children: list[tuple[Any, str, int, bool]] = []
@@ -88,11 +92,11 @@ def intrinsic_problems(
     """What is wrong with ``root`` on its own, each problem with its path."""
     problems: list[Problem] = []
     for node, at, depth, inside_where in walk(root, path, in_where=in_where):
-        if depth > _MAX_DEPTH:
+        if depth > MAX_CONDITION_DEPTH:
             problems.append(
                 Problem(
                     at,
-                    f"conditions nest more than {_MAX_DEPTH} levels deep here; flatten "
+                    f"conditions nest more than {MAX_CONDITION_DEPTH} levels deep here; flatten "
                     "them (all_of and any_of take any number of conditions)",
                 )
             )
@@ -218,7 +222,7 @@ def condition_problems(
     events = None if known_events is None else frozenset(known_events)
     stages = None if known_stages is None else frozenset(known_stages)
     for node, at, depth, in_where in walk(root, path):
-        if depth > _MAX_DEPTH:
+        if depth > MAX_CONDITION_DEPTH:
             break
         tag = node.type
         if tag == "prop" and not in_where:
