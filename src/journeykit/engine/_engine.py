@@ -37,11 +37,11 @@ from journeykit.engine._actions import JourneyExited
 from journeykit.engine._compiled import Compiled
 from journeykit.engine._definitions import DefinitionSet
 from journeykit.engine._explain import JourneyExplanation, explain
+from journeykit.engine._inputs import check_customer, check_state, not_before_clock
 from journeykit.engine._policy import Policy
 from journeykit.engine._runner import Ended, RunContext, run_steps
 from journeykit.engine._schedule import next_due
 from journeykit.engine._state import (
-    SCHEMA_VERSION,
     CustomerState,
     Decision,
     Pin,
@@ -147,7 +147,7 @@ class Engine:
         The first :meth:`tick` or :meth:`handle` places the customer in the lifecycle's
         initial stage and acts.
         """
-        _check_customer(customer)
+        check_customer(customer)
         require_aware(now, "now")
         return CustomerState(customer=customer, clock=now.astimezone(_UTC), facts=self.spec.empty())
 
@@ -187,7 +187,7 @@ class Engine:
         """Process everything that falls due up to ``now``, each at its own instant."""
         self._check_state(state)
         require_aware(now, "now")
-        _not_before_clock(state, now)
+        not_before_clock(state, now)
         last = self._last
         if last[0] is state:
             due = last[1]
@@ -201,13 +201,13 @@ class Engine:
         """Replace the customer record (consent, address, attributes changed in the host's
         database) and act on it at ``now``, as for any change."""
         self._check_state(state)
-        _check_customer(customer)
+        check_customer(customer)
         require_aware(now, "now")
         if customer.id != state.customer.id:
             raise InvalidInputError(
                 f"customer {customer.id!r} is not the state's customer {state.customer.id!r}"
             )
-        _not_before_clock(state, now)
+        not_before_clock(state, now)
         work = self._work(state)
         self._advance(work, now)
         work.customer = customer
@@ -241,7 +241,7 @@ class Engine:
                 raise InvalidInputError(
                     f"until ({until.isoformat()}) must be after now ({now.isoformat()})"
                 )
-        _not_before_clock(state, now)
+        not_before_clock(state, now)
         work = self._work(state)
         self._advance(work, now)
         left = work.stage
@@ -266,7 +266,7 @@ class Engine:
         """End a manual pin now; the lifecycle's rules apply again at once."""
         self._check_state(state)
         require_aware(now, "now")
-        _not_before_clock(state, now)
+        not_before_clock(state, now)
         work = self._work(state)
         self._advance(work, now)
         work.pin = None
@@ -279,7 +279,7 @@ class Engine:
         the state's clock: the facts already hold what happened up to the clock."""
         self._check_state(state)
         require_aware(now, "now")
-        _not_before_clock(state, now)
+        not_before_clock(state, now)
         condition = self.definitions.segments.get(segment)
         if condition is None:
             known = ", ".join(sorted(self.definitions.segments)) or "none"
@@ -303,7 +303,7 @@ class Engine:
         """
         self._check_state(state)
         require_aware(now, "now")
-        _not_before_clock(state, now)
+        not_before_clock(state, now)
         if journey not in self._c.latest:
             known = ", ".join(sorted(self._c.latest)) or "none"
             raise InvalidInputError(f"no journey {journey!r} in this engine (journeys: {known})")
@@ -531,21 +531,8 @@ class Engine:
         return event.at < shift(state.clock, -tolerance, self._c.zone(work.customer))
 
     def _check_state(self, state: CustomerState) -> None:
-        if state is self._last[0]:
-            return  # this engine's own, checked when it was made
-        if not isinstance(state, CustomerState):
-            raise InvalidInputError(
-                f"state must be a CustomerState from Engine.start or a Decision (got "
-                f"{type(state).__name__}); load a stored one with CustomerState.model_validate_json"
-            )
-        if state.schema_version > SCHEMA_VERSION:
-            raise UsageError(
-                f"this state was written by a newer journeykit (schema_version "
-                f"{state.schema_version}; this release reads up to {SCHEMA_VERSION}); upgrade"
-            )
-        # the facts must be this customer's, folded no later than the state's clock: every
-        # evaluation in the call reads them at the clock or later (refused as it would be)
-        EvalContext(state.customer, state.facts, state.clock)
+        if state is not self._last[0]:  # this engine's own was checked when it was made
+            check_state(state)
 
     def _trim_sent(self, sent: list[SentRecord], clock: datetime) -> list[SentRecord]:
         """The send log as the caps need it at ``clock``: per channel, the newest sends
@@ -594,20 +581,3 @@ class Engine:
 
 def _describe(goal: object) -> str:
     return goal.describe() if isinstance(goal, EventTrigger) else str(goal)
-
-
-def _check_customer(customer: object) -> None:
-    if not isinstance(customer, Customer):
-        raise InvalidInputError(
-            f"customer must be a journeykit Customer (got {type(customer).__name__}); build "
-            "one with Customer(...) or Customer.model_validate(data)"
-        )
-
-
-def _not_before_clock(state: CustomerState, now: datetime) -> None:
-    """Refuse a ``now`` before the state's clock: the one wording for every entry point."""
-    if now < state.clock:
-        raise UsageError(
-            f"now ({now.isoformat()}) is before the state's clock "
-            f"({state.clock.isoformat()}): time only moves forward; pass the current time"
-        )
