@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 from journeykit._errors import InvalidInputError
 from journeykit._time.durations import Duration, runs_backward
 from journeykit._time.offsets import BLOCK, NEAR, TIMELINES, Timeline, table, timeline
-from journeykit._time.wall import months_delta, shift, step_back
+from journeykit._time.wall import months_back, shift, step_back
 from journeykit._time.zones import (
     DAY_SECONDS,
     EARLIEST_TIMESTAMP,
@@ -57,7 +57,6 @@ from journeykit._time.zones import (
 
 __all__ = ["look_back"]
 
-_MIDNIGHT: Final = datetime.min.time()
 _TINY: Final = 2.0**18
 _GRID: Final = 2.0**30  # timestamps from here to twice this share one exponent
 
@@ -235,16 +234,13 @@ def _wall_back(wall: float, days: int, months: int) -> tuple[float, bool] | None
     wall -= days * DAY_SECONDS
     if not months:
         return wall, False
-    step = months_delta(-months)
     for moved in (0, _CYCLE, -_CYCLE):
         try:
             start = EPOCH_NAIVE + timedelta(seconds=wall + moved)
-            naive = start + step
-            rolled = naive.day != start.day  # the month lacks the day: the next day's start
-            if rolled:
-                naive = datetime.combine(naive.date() + timedelta(days=1), _MIDNIGHT)
+            naive = months_back(start, months)
         except (OverflowError, ValueError):
             continue
+        rolled = naive.day != start.day  # the month lacks the day: the next day's start
         return float((naive - EPOCH_NAIVE) // ONE_SECOND - moved), rolled
     return None
 

@@ -123,17 +123,19 @@ def months_back(wall: datetime, months: int) -> datetime:
     return datetime.combine(stepped.date() + timedelta(days=1), datetime.min.time())
 
 
-def step_back(instant: datetime, d: Duration, z: tzinfo) -> datetime:
-    """The look-back from `instant` by a duration `d` that runs forwards: ``shift(instant,
-    -d, z)``, except that its month step is :func:`months_back`'s (windows and ``since``
-    measure back this way). Raises ``OverflowError``/``ValueError`` out of range."""
+def step_back(instant: datetime, d: Duration, z: tzinfo, *, roll: bool = True) -> datetime:
+    """The instant a duration `d` that runs forwards before `instant`: the exact part, then
+    days, then months back on the local clock, then resolved. With ``roll`` (the
+    look-back of windows and ``since``) the month step is :func:`months_back`'s; without
+    it, it clamps as :func:`shift` does. Raises ``OverflowError``/``ValueError`` out of
+    range."""
     if d.seconds:
         instant = instant.astimezone(UTC) - timedelta(seconds=d.seconds)
     wall = instant.astimezone(UTC).astimezone(z).replace(tzinfo=None)
     if d.days:
         wall -= timedelta(days=d.days)
     if d.months:
-        wall = months_back(wall, d.months)
+        wall = months_back(wall, d.months) if roll else wall + months_delta(-d.months)
     return resolve(wall, z)
 
 
@@ -145,14 +147,7 @@ def _shift(instant: datetime, d: Duration, z: tzinfo) -> datetime:
         return (instant.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(z)
     if runs_backward(d):
         # Mirror of the forward order: exact part, then days, then months.
-        if seconds:
-            instant = instant.astimezone(UTC) + timedelta(seconds=seconds)
-        wall = instant.astimezone(UTC).astimezone(z).replace(tzinfo=None)
-        if days:
-            wall += timedelta(days=days)
-        if months:
-            wall += months_delta(months)
-        return resolve(wall, z)
+        return step_back(instant, -d, z, roll=False)
     wall = instant.astimezone(UTC).astimezone(z).replace(tzinfo=None)
     if months:
         wall += months_delta(months)
