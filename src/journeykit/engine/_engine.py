@@ -170,7 +170,7 @@ class Engine:
         if event.customer_id != state.customer.id:
             raise InvalidInputError(
                 f"event {event.id!r} is about customer {event.customer_id!r}, but the state "
-                f"is customer {state.customer.id!r}'s: load that customer's state"
+                f"belongs to customer {state.customer.id!r}: load the event's customer's state"
             )
         if event.id in state.facts.seen:
             return self._idle(state, state.clock)
