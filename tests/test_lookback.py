@@ -625,3 +625,14 @@ def test_a_month_back_to_a_day_the_month_lacks_is_the_start_of_the_next_day(
     assert look_back(local_now, local_now.timestamp(), z, parse_duration(text)) == (
         cut.replace(tzinfo=z).timestamp()
     )
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Pacific/Apia", "Europe/Stockholm"])
+def test_years_back_past_year_one_from_late_in_year_9998_are_before_every_instant(
+    tz: str,
+) -> None:
+    # 9,999 calendar years back from 9998 is year -1; counting 365-day years it is not
+    # provably before year 1, which made this raise instead of answering
+    now = datetime(9998, 12, 30, tzinfo=UTC)
+    for text in ("9999y", "9998y11mo", "10000y"):
+        assert look_back(now, now.timestamp(), zone(tz), parse_duration(text)) == -math.inf

@@ -95,7 +95,7 @@ def look_back(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
     ``now_ts`` must be ``now.timestamp()``. Returns ``-math.inf`` when the cut-off falls
     before every instant a datetime can hold; raises
     :class:`~journeykit.errors.InvalidInputError` naming ``now`` only where neither an
-    answer nor that is certain (a ``now`` within a day of the end of year 9999 whose
+    answer nor that is certain (a ``now`` near the end of year 9999 whose
     look-back crosses a change of offset).
     """
     days = d.days
@@ -253,6 +253,12 @@ def _by_shift(now: datetime, now_ts: float, zone: tzinfo, d: Duration) -> float:
     except (OverflowError, ValueError):
         # Offsets differ by less than two days, so this bound on the cut-off is safe.
         if now_ts - d.min_seconds() + 2 * DAY_SECONDS < EARLIEST_TIMESTAMP:
+            return -math.inf
+        # Counted in calendar months (the bound above allows for clamping in every year):
+        # the wall time in `zone` is at most in the month after `now`'s own (offsets differ
+        # by less than two days), and days and seconds that look back only move it
+        # earlier, so the month step lands before year 1 when even that month's does.
+        if d.days >= 0 and d.seconds >= 0 and now.year * 12 + now.month - d.months < 12:
             return -math.inf
         raise InvalidInputError(
             f"now must leave room to look back {d} in {zone} within years 1 to 9999 "
