@@ -180,3 +180,15 @@ def test_one_boundary_finder_remembers_each_customer_apart() -> None:
         answers = [cross(x, z, 0) for x, z in cases]
         assert answers == [crossing(x, d, z, True, 0) for x, z in cases]
         assert len(set(answers)) == len(cases)
+
+
+def test_a_crossing_in_a_repeated_hour_is_the_first_not_the_guessed_one() -> None:
+    # 211 days after 2024-03-30 02:00:00.000001 in Stockholm is the repeated hour of
+    # 27 October: the look-back first reaches it in the hour's first pass (00:00 UTC),
+    # falls back in the second and passes again an hour later; the guess from elapsed
+    # time lands on the second pass and must not be taken
+    z = zone("Europe/Stockholm")
+    x = 1711760400.000001
+    d = Duration(days=211)
+    first = _first_crossing.__wrapped__(x, d, z, False)
+    assert first == _search_crossing(x, d, z, False) == 1729987200000001

@@ -9,12 +9,15 @@ the look-back exactly as conditions do, so a host woken at that instant sees the
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from journeykit._time.durations import Duration
 from journeykit._time.lookback import look_back
+from journeykit._time.offsets import BLOCK, NEAR, table
 from journeykit._time.wall import shift
 
 __all__ = ["crossing", "crossing_for", "to_datetime", "to_micros"]
@@ -80,13 +83,27 @@ def _first_crossing(x: float, d: Duration, zone: tzinfo, strict: bool) -> int | 
     """
     if not d.months and d.days >= 0 and d.seconds >= 0:
         guess = int(x * 1_000_000) + (d.days * 86_400 + d.seconds) * 1_000_000
-        if _EARLIEST < guess < _LIMIT:
+        if _EARLIEST < guess < _LIMIT and _no_change_before(guess // 1_000_000, zone):
             if _crossed(guess, x, d, zone, strict):
                 if not _crossed(guess - 1, x, d, zone, strict):
                     return guess
             elif _crossed(guess + 1, x, d, zone, strict):
                 return guess + 1
     return _search_crossing(x, d, zone, strict)
+
+
+def _no_change_before(second: int, zone: tzinfo) -> bool:
+    """Whether `zone` keeps one offset for two days up to `second` (and a second after).
+
+    Only then is the look-back monotone around the guess: in the second pass of a
+    repeated hour the local clock, and so the look-back, goes back, and the first
+    crossing may lie before a guess that passes both checks."""
+    if type(zone) is timezone:
+        return True
+    if not isinstance(zone, ZoneInfo):
+        return False
+    changes, _ = table(zone, second // BLOCK)
+    return bisect_right(changes, second + 1) == bisect_right(changes, second - NEAR)
 
 
 def _crossed(t: int, x: float, d: Duration, zone: tzinfo, strict: bool) -> bool:
